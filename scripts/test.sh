@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: lint, type-check, then every test (unit and integration with real node processes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+echo "==> ruff"
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+echo "==> mypy"
+.venv/bin/mypy
+echo "==> pytest"
+.venv/bin/pytest -q "$@"
