@@ -1,0 +1,96 @@
+"""The chain's parameters and a node's settings: one typed object each, with documented defaults.
+
+Configuration is data (STYLE.md §7): every rule that takes a number reads it from here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from zkbraid.fast.params import FastParams
+from zkbraid.zk.params import ZkParams
+
+ZKPOW_DECIMALS = 18
+ONE_ZKPOW = 10**ZKPOW_DECIMALS
+
+
+@dataclass(frozen=True)
+class BlockTiming:
+    """When the sequencer cuts blocks of each chain (ARCHITECTURE.md, "one ledger, two chains")."""
+
+    fast_block_interval_ms: int = 100
+    """Minimum time between two fast blocks; a transaction arriving after a quiet spell is
+    included at once, under load blocks come every interval."""
+    fast_empty_blocks: bool = False
+    """Whether fast blocks are made when nothing is pending."""
+    fast_max_txs: int = 2000
+    """Most fast-chain (and sequencer) transactions in one fast block."""
+    zk_block_interval_ms: int = 2000
+    """Time between two ZK blocks while ZK transactions are pending."""
+    zk_max_txs: int = 500
+    """A ZK block is cut early when this many ZK transactions are pending ("when full")."""
+    zk_empty_blocks: bool = False
+    """Whether ZK blocks are made every interval when nothing is pending."""
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """Minimum ZKPoW fee of each ZK-chain transaction type (in ZKPoW base units)."""
+
+    register_key: int = ONE_ZKPOW // 100
+    transfer: int = ONE_ZKPOW // 100
+    nft_mint: int = ONE_ZKPOW // 50
+    nft_transfer: int = ONE_ZKPOW // 100
+
+
+@dataclass(frozen=True)
+class FaucetParams:
+    """The devnet faucet: who may be funded and with how much per request."""
+
+    enabled: bool = False
+    zkpow: int = 100 * ONE_ZKPOW
+    fast_wei: int = 10 * 10**18
+
+
+@dataclass(frozen=True)
+class ChainParams:
+    """Everything every validator must agree on: both chains, timing, fees, genesis ZKPoW."""
+
+    zk: ZkParams = field(default_factory=ZkParams)
+    fast: FastParams = field(default_factory=FastParams)
+    timing: BlockTiming = field(default_factory=BlockTiming)
+    fees: FeeSchedule = field(default_factory=FeeSchedule)
+    faucet: FaucetParams = field(default_factory=FaucetParams)
+    zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
+    """Genesis ZKPoW balances: (address, amount)."""
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """One node's own settings (not consensus-critical)."""
+
+    data_dir: str = ".braid/devnet"
+    rpc_host: str = "127.0.0.1"
+    rpc_port: int = 8645
+
+
+def with_overrides(obj: Any, overrides: dict[str, Any]) -> Any:
+    """A copy of a config dataclass with some fields replaced (used by the CLI's flags)."""
+    names = {f.name for f in fields(obj)}
+    unknown = set(overrides) - names
+    if unknown:
+        raise ValueError(f"unknown setting(s) for {type(obj).__name__}: {sorted(unknown)}")
+    return replace(obj, **overrides)
+
+
+def describe(obj: Any) -> str:
+    """The config as JSON, for logs and `braid status`."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, bytes):
+            return "0x" + o.hex()
+        raise TypeError(type(o))
+
+    return json.dumps(asdict(obj), default=default, indent=2)

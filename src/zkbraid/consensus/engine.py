@@ -1,0 +1,103 @@
+"""The ordering engine's interface, shaped like ABCI 2.0.
+
+The node's application is driven through the same five calls whichever engine orders the blocks:
+`solo` (one process, this package) or CometBFT (many validators, a later issue). Nothing above
+this interface may assume a single node: the application learns of blocks only through
+prepare/process/finalize/commit, and learns of transactions only through check_tx.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    last_height: int
+    last_app_hash: bytes
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """The outcome of one transaction of a finalized block (ABCI ExecTxResult)."""
+
+    hash: bytes
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FinalizedBlock:
+    height: int
+    block_hash: bytes
+    app_hash: bytes
+    tx_results: list[TxResult] = field(default_factory=list)
+
+
+class Application(Protocol):
+    """What an engine drives. Calls never overlap: the engine serialises them."""
+
+    def info(self) -> AppInfo:
+        """The last committed height and app hash (the engine replays from there)."""
+        ...
+
+    def check_tx(self, raw: bytes, *, recheck: bool = False) -> bytes:
+        """Admits a transaction to the mempool; returns its hash.
+
+        Raises BraidError (a named rejection) when the transaction is not admissible.
+        """
+        ...
+
+    def prepare_proposal(self, height: int, time_ms: int, candidates: list[bytes]) -> list[bytes]:
+        """The proposer's block: an ordered subset of the candidates (empty: no block is due)."""
+        ...
+
+    def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
+        """Whether a proposed block is acceptable to this validator."""
+        ...
+
+    def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
+        """Executes a decided block; its results and app hash (not yet durable)."""
+        ...
+
+    def commit(self) -> None:
+        """Makes the last finalized block durable."""
+        ...
+
+
+CommitListener = Callable[[FinalizedBlock], None]
+
+
+class ConsensusEngine(abc.ABC):
+    """Orders transactions into blocks and drives an `Application`."""
+
+    def __init__(self) -> None:
+        self._listeners: list[CommitListener] = []
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Registers a callback run (on the engine's thread) after every committed block."""
+        self._listeners.append(listener)
+
+    def _notify(self, block: FinalizedBlock) -> None:
+        for listener in self._listeners:
+            listener(block)
+
+    @abc.abstractmethod
+    def start(self) -> None: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None: ...
+
+    @abc.abstractmethod
+    def broadcast_tx(self, raw: bytes) -> bytes:
+        """Checks a transaction and adds it to the mempool; returns its hash.
+
+        Raises BraidError: the application rejected it.
+        """
+
+    @abc.abstractmethod
+    def pending_count(self) -> int:
+        """Transactions admitted and not yet ordered."""

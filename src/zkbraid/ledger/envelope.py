@@ -1,0 +1,64 @@
+"""The envelope of every transaction the consensus engine carries.
+
+The engine orders opaque bytes; the first byte says what they are. A proposal starts with a
+`BLOCK_MARKER` naming the chain of the block, so a block's chain is decided by its proposer and
+agreed by consensus, whichever engine (solo or CometBFT) carries it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from eth_utils import keccak
+
+from zkbraid.errors import MalformedInput
+from zkbraid.ledger.block import ChainKind
+
+
+class TxKind(IntEnum):
+    BLOCK_MARKER = 0
+    ZK = 1
+    FAST = 2
+    SEQUENCER = 3
+
+
+class MalformedEnvelope(MalformedInput):
+    """The bytes carry no known transaction kind."""
+
+
+def wrap(kind: TxKind, payload: bytes) -> bytes:
+    return bytes([kind]) + payload
+
+
+def unwrap(raw: bytes) -> tuple[TxKind, bytes]:
+    """Splits an envelope into its kind and payload.
+
+    Raises MalformedEnvelope: empty bytes or an unknown kind byte.
+    """
+    if not raw:
+        raise MalformedEnvelope("empty transaction")
+    try:
+        kind = TxKind(raw[0])
+    except ValueError:
+        raise MalformedEnvelope(f"unknown transaction kind byte 0x{raw[0]:02x}") from None
+    return kind, raw[1:]
+
+
+def payload_hash(payload: bytes) -> bytes:
+    """A transaction's hash: keccak of its payload, as each chain hashes its own encoding."""
+    return keccak(payload)
+
+
+def block_marker(chain: ChainKind) -> bytes:
+    return wrap(TxKind.BLOCK_MARKER, bytes([chain]))
+
+
+def read_marker(raw: bytes) -> ChainKind:
+    """The chain a proposal's marker names.
+
+    Raises MalformedEnvelope: not a block marker.
+    """
+    kind, payload = unwrap(raw)
+    if kind is not TxKind.BLOCK_MARKER or len(payload) != 1 or payload[0] not in (0, 1):
+        raise MalformedEnvelope("a proposal must start with a block marker naming its chain")
+    return ChainKind(payload[0])

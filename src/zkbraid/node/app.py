@@ -1,0 +1,430 @@
+"""The braid application: both chains' state machines and the sequencer's state behind the
+ABCI-shaped engine interface.
+
+- check_tx admits a transaction against the committed state plus what is already pending
+  (nonces, fees), as CometBFT's CheckTx does.
+- prepare_proposal decides whether a block is due and of which chain (BlockTiming): a ZK block
+  every zk interval or when full, else a fast block every fast interval.
+- finalize_block executes the block with the pure STFs and charges ZKPoW fees; commit makes the
+  block, its records and every state write durable in one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from zkbraid.config import ChainParams, FeeSchedule
+from zkbraid.consensus.engine import AppInfo, FinalizedBlock, TxResult
+from zkbraid.errors import BraidError, InsufficientFunds, MalformedInput, Unauthorized
+from zkbraid.fast.chain import FastChain, FastTx
+from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind, app_hash, tx_root
+from zkbraid.ledger.envelope import (
+    TxKind,
+    block_marker,
+    payload_hash,
+    read_marker,
+    unwrap,
+)
+from zkbraid.ledger.store import LedgerStore, TxRecord
+from zkbraid.market.transactions import Faucet, SequencerTx, decode_sequencer_tx
+from zkbraid.market.zkpow import InsufficientZkpow, ZkpowLedger
+from zkbraid.zk import stf as zk_stf
+from zkbraid.zk.genesis import ZkGenesis
+from zkbraid.zk.state import ZkState
+from zkbraid.zk.transactions import (
+    NftMint,
+    NftTransfer,
+    RegisterKey,
+    Transfer,
+    ZkTransaction,
+    decode_transaction,
+)
+
+log = logging.getLogger("zkbraid.app")
+
+GENESIS_KEY = "genesis_app_hash"
+MAX_DROPPED = 10_000
+
+
+class AlreadyKnown(BraidError):
+    """The transaction is already pending or already ordered."""
+
+    code = -32010
+
+
+class FeeTooLow(InsufficientFunds):
+    """The ZKPoW fee offered is below the fee schedule for this transaction type."""
+
+
+class FaucetDisabled(Unauthorized):
+    """The faucet exists on devnets only."""
+
+
+class ProposalRejected(MalformedInput):
+    """A proposal that breaks the block rules."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An admitted transaction, decoded once and kept while it is pending."""
+
+    kind: TxKind
+    hash: bytes
+    raw: bytes
+    tx: ZkTransaction | FastTx | SequencerTx
+
+
+def required_fee(fees: FeeSchedule, tx: ZkTransaction) -> int:
+    """The schedule's minimum ZKPoW fee for a ZK-chain transaction."""
+    if isinstance(tx, RegisterKey):
+        return fees.register_key
+    if isinstance(tx, Transfer):
+        return fees.transfer
+    if isinstance(tx, NftMint):
+        return fees.nft_mint
+    if isinstance(tx, NftTransfer):
+        return fees.nft_transfer
+    raise TypeError(type(tx))
+
+
+class BraidApp:
+    """The application the consensus engine drives."""
+
+    def __init__(self, params: ChainParams, store: LedgerStore, zk_genesis: ZkGenesis) -> None:
+        self.params = params
+        self.store = store
+        kv = store.kv
+        zk_kv = kv.namespace("zk")
+        self.fast = FastChain(kv.namespace("fast"), params.fast)
+        self.zkpow = ZkpowLedger(kv.namespace("seq.trie"), kv.namespace("seq"))
+        genesis_hash = store.meta(GENESIS_KEY)
+        if genesis_hash is None:
+            self.zk = ZkState.genesis(zk_kv, params.zk, zk_genesis)
+            for address, amount in params.zkpow_alloc:
+                self.zkpow.credit(address, amount)
+            genesis_hash = self._app_hash().hex()
+            store.commit_genesis({GENESIS_KEY: genesis_hash})
+            log.info("wrote genesis, app hash 0x%s", genesis_hash)
+        else:
+            self.zk = ZkState.load(zk_kv, params.zk)
+        self.genesis_app_hash = bytes.fromhex(genesis_hash)
+        self.head: BlockHeader | None = store.head()
+        self.chain_heads: dict[ChainKind, BlockHeader | None] = {
+            c: store.chain_head(c) for c in ChainKind
+        }
+        if self.head is not None and self.head.app_hash != self._app_hash():
+            raise RuntimeError("stored state does not match the last block's app hash")
+        self._pending: dict[bytes, Checked] = {}
+        self._zk_nonces: dict[int, int] = {}
+        self._fast_nonces: dict[bytes, int] = {}
+        self._fees: dict[bytes, int] = {}
+        self._registering: set[bytes] = set()
+        self.dropped: OrderedDict[bytes, str] = OrderedDict()
+        self._finalized: tuple[BlockHeader, list[TxRecord]] | None = None
+
+    # -- state commitments -----------------------------------------------------------------
+
+    def zk_root_bytes(self) -> bytes:
+        return self.zk.root().to_bytes(32, "big")
+
+    def _app_hash(self) -> bytes:
+        return app_hash(self.zk_root_bytes(), self.fast.state_root, self.zkpow.root)
+
+    # -- ABCI: info and check_tx -----------------------------------------------------------
+
+    def info(self) -> AppInfo:
+        if self.head is None:
+            return AppInfo(0, self.genesis_app_hash)
+        return AppInfo(self.head.height, self.head.app_hash)
+
+    def check_tx(self, raw: bytes, *, recheck: bool = False) -> bytes:
+        try:
+            return self._check(raw, recheck)
+        except BraidError as e:
+            if recheck:
+                kind_payload = _safe_hash(raw)
+                if kind_payload is not None:
+                    self._remember_drop(kind_payload, f"{e.name}: {e}")
+            raise
+
+    def _check(self, raw: bytes, recheck: bool) -> bytes:
+        kind, payload = unwrap(raw)
+        tx_hash = payload_hash(payload)
+        cached = self._pending.get(tx_hash) if recheck else None
+        if not recheck and (tx_hash in self._pending or self.store.tx(tx_hash) is not None):
+            raise AlreadyKnown(f"transaction 0x{tx_hash.hex()} is already known")
+        if kind is TxKind.ZK:
+            zk_tx = cached.tx if cached else decode_transaction(payload)
+            assert isinstance(zk_tx, (RegisterKey, Transfer, NftMint, NftTransfer))
+            self._check_zk(zk_tx)
+            checked = Checked(kind, tx_hash, raw, zk_tx)
+        elif kind is TxKind.FAST:
+            fast_tx = self.fast.check_transaction(payload, pending_nonce=self._fast_nonces.get)
+            self._fast_nonces[fast_tx.sender] = fast_tx.nonce + 1
+            checked = Checked(kind, tx_hash, raw, fast_tx)
+        elif kind is TxKind.SEQUENCER:
+            seq_tx = decode_sequencer_tx(payload)
+            if isinstance(seq_tx, Faucet) and not self.params.faucet.enabled:
+                raise FaucetDisabled("the faucet is disabled on this network")
+            checked = Checked(kind, tx_hash, raw, seq_tx)
+        else:
+            raise ProposalRejected("block markers are not transactions")
+        self._pending[tx_hash] = checked
+        return tx_hash
+
+    def _check_zk(self, tx: ZkTransaction) -> None:
+        state, params = self.zk, self.params.zk
+        if isinstance(tx, RegisterKey):
+            if tx.eth_address in self._registering:
+                raise AlreadyKnown("a key registration for this address is already pending")
+            zk_stf.validate_transaction(state, tx, params)
+        else:
+            sender = tx_sender(tx)
+            nonce = self._zk_nonces.get(sender)
+            zk_stf.validate_transaction(state, tx, params, pending_nonce=nonce)
+        need = required_fee(self.params.fees, tx)
+        if tx.fee < need:
+            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
+        payer = zk_stf.fee_payer(state, tx)
+        pending_fees = self._fees.get(payer, 0)
+        have = self.zkpow.balance(payer)
+        if have - pending_fees < tx.fee:
+            raise InsufficientZkpow(
+                f"ZKPoW balance of 0x{payer.hex()} is {have} with {pending_fees} pending in fees;"
+                f" the fee is {tx.fee}"
+            )
+        self._fees[payer] = pending_fees + tx.fee
+        if isinstance(tx, RegisterKey):
+            self._registering.add(tx.eth_address)
+        else:
+            self._zk_nonces[tx_sender(tx)] = tx.nonce + 1
+
+    def _remember_drop(self, tx_hash: bytes, reason: str) -> None:
+        self._pending.pop(tx_hash, None)
+        self.dropped[tx_hash] = reason
+        while len(self.dropped) > MAX_DROPPED:
+            self.dropped.popitem(last=False)
+
+    def pending(self, tx_hash: bytes) -> Checked | None:
+        return self._pending.get(tx_hash)
+
+    def pending_zk_nonce(self, account: int) -> int | None:
+        return self._zk_nonces.get(account)
+
+    def pending_fast_nonce(self, address: bytes) -> int | None:
+        return self._fast_nonces.get(address)
+
+    # -- ABCI: proposals -------------------------------------------------------------------
+
+    def _elapsed_ms(self, chain: ChainKind, time_ms: int) -> int:
+        head = self.chain_heads[chain]
+        return time_ms if head is None else time_ms - head.timestamp_ms
+
+    def prepare_proposal(self, height: int, time_ms: int, candidates: list[bytes]) -> list[bytes]:
+        timing = self.params.timing
+        zk_txs: list[bytes] = []
+        fast_txs: list[bytes] = []
+        for raw in candidates:
+            (zk_txs if raw[:1] == bytes([TxKind.ZK]) else fast_txs).append(raw)
+        zk_elapsed = self._elapsed_ms(ChainKind.ZK, time_ms)
+        zk_due = (zk_txs or timing.zk_empty_blocks) and zk_elapsed >= timing.zk_block_interval_ms
+        if zk_due or len(zk_txs) >= timing.zk_max_txs:
+            return [block_marker(ChainKind.ZK), *zk_txs[: timing.zk_max_txs]]
+        fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
+        if (fast_txs or timing.fast_empty_blocks) and (
+            fast_elapsed >= timing.fast_block_interval_ms
+        ):
+            return [block_marker(ChainKind.FAST), *fast_txs[: timing.fast_max_txs]]
+        return []
+
+    def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
+        try:
+            self._check_proposal(height, time_ms, txs)
+        except BraidError as e:
+            log.warning("rejecting proposal at height %d: %s", height, e)
+            return False
+        return True
+
+    def _check_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> ChainKind:
+        if not txs:
+            raise ProposalRejected("empty proposal")
+        chain = read_marker(txs[0])
+        if height != self.info().last_height + 1:
+            raise ProposalRejected(f"height {height} does not follow {self.info().last_height}")
+        if self.head is not None and time_ms <= self.head.timestamp_ms:
+            raise ProposalRejected("block time does not advance")
+        allowed = {TxKind.ZK} if chain is ChainKind.ZK else {TxKind.FAST, TxKind.SEQUENCER}
+        limit = (
+            self.params.timing.zk_max_txs
+            if chain is ChainKind.ZK
+            else self.params.timing.fast_max_txs
+        )
+        if len(txs) - 1 > limit:
+            raise ProposalRejected(f"{len(txs) - 1} transactions exceed the limit of {limit}")
+        for raw in txs[1:]:
+            kind, _ = unwrap(raw)
+            if kind not in allowed:
+                raise ProposalRejected(f"a {chain.name} block cannot carry a {kind.name} tx")
+        return chain
+
+    # -- ABCI: finalize and commit ---------------------------------------------------------
+
+    def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
+        chain = self._check_proposal(height, time_ms, txs)
+        body = txs[1:]
+        if chain is ChainKind.ZK:
+            records = self._execute_zk(height, body)
+            state_root = self.zk_root_bytes()
+        else:
+            records, state_root = self._execute_fast(height, time_ms, body)
+        chain_head = self.chain_heads[chain]
+        header = BlockHeader(
+            height=height,
+            chain=chain,
+            chain_height=1 if chain_head is None else chain_head.chain_height + 1,
+            parent_hash=ZERO_HASH if self.head is None else self.head.hash,
+            chain_parent_hash=ZERO_HASH if chain_head is None else chain_head.hash,
+            timestamp_ms=time_ms,
+            tx_root=tx_root([r.hash for r in records]),
+            state_root=state_root,
+            app_hash=self._app_hash(),
+        )
+        self._finalized = (header, records)
+        return FinalizedBlock(
+            height=height,
+            block_hash=header.hash,
+            app_hash=header.app_hash,
+            tx_results=[TxResult(r.hash, r.ok, r.error) for r in records],
+        )
+
+    def commit(self) -> None:
+        assert self._finalized is not None, "commit without finalize"
+        header, records = self._finalized
+        self.store.commit_block(header, records)
+        self.head = header
+        self.chain_heads[header.chain] = header
+        self._finalized = None
+        for r in records:
+            self._pending.pop(r.hash, None)
+        # The engine rechecks what is still pending, which rebuilds these from the new state.
+        self._zk_nonces.clear()
+        self._fast_nonces.clear()
+        self._fees.clear()
+        self._registering.clear()
+
+    def _decoded(self, raw: bytes) -> Checked:
+        kind, payload = unwrap(raw)
+        tx_hash = payload_hash(payload)
+        cached = self._pending.get(tx_hash)
+        if cached is not None:
+            return cached
+        if kind is TxKind.ZK:
+            return Checked(kind, tx_hash, raw, decode_transaction(payload))
+        if kind is TxKind.FAST:
+            return Checked(kind, tx_hash, raw, self.fast.decode_transaction(payload))
+        return Checked(kind, tx_hash, raw, decode_sequencer_tx(payload))
+
+    def _execute_zk(self, height: int, body: list[bytes]) -> list[TxRecord]:
+        records: list[TxRecord] = []
+        for index, raw in enumerate(body):
+            tx_hash = payload_hash(unwrap(raw)[1])
+            try:
+                checked = self._decoded(raw)
+                tx = checked.tx
+                assert isinstance(tx, (RegisterKey, Transfer, NftMint, NftTransfer))
+                result = self._apply_zk(tx)
+            except BraidError as e:
+                records.append(_failed(tx_hash, height, index, TxKind.ZK, raw, e))
+                continue
+            records.append(TxRecord(tx_hash, height, index, TxKind.ZK, raw, True, None, result))
+        return records
+
+    def _apply_zk(self, tx: ZkTransaction) -> dict[str, Any]:
+        need = required_fee(self.params.fees, tx)
+        if tx.fee < need:
+            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
+        payer = zk_stf.fee_payer(self.zk, tx)
+        if self.zkpow.balance(payer) < tx.fee:
+            raise InsufficientZkpow(f"ZKPoW balance of 0x{payer.hex()} cannot pay fee {tx.fee}")
+        receipt = zk_stf.apply_transaction(self.zk, tx, self.params.zk)
+        self.zkpow.debit(payer, tx.fee)
+        return receipt.to_json()
+
+    def _execute_fast(
+        self, height: int, time_ms: int, body: list[bytes]
+    ) -> tuple[list[TxRecord], bytes]:
+        records: list[TxRecord] = []
+        fast_txs: list[tuple[int, bytes, FastTx]] = []
+        credits: list[tuple[bytes, int]] = []
+        for index, raw in enumerate(body):
+            tx_hash = payload_hash(unwrap(raw)[1])
+            try:
+                checked = self._decoded(raw)
+            except BraidError as e:
+                records.append(_failed(tx_hash, height, index, checked_kind(raw), raw, e))
+                continue
+            if checked.kind is TxKind.FAST:
+                assert isinstance(checked.tx, FastTx)
+                fast_txs.append((index, raw, checked.tx))
+                continue
+            seq = checked.tx
+            assert isinstance(seq, Faucet)
+            if not self.params.faucet.enabled:
+                err = FaucetDisabled("the faucet is disabled on this network")
+                records.append(_failed(tx_hash, height, index, TxKind.SEQUENCER, raw, err))
+                continue
+            self.zkpow.credit(seq.address, self.params.faucet.zkpow)
+            credits.append((seq.address, self.params.faucet.fast_wei))
+            result = {
+                "address": "0x" + seq.address.hex(),
+                "zkpow": str(self.params.faucet.zkpow),
+                "fastWei": str(self.params.faucet.fast_wei),
+            }
+            records.append(
+                TxRecord(tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, result)
+            )
+        block = self.fast.execute_block(
+            [t for _, _, t in fast_txs], timestamp=time_ms // 1000, credits=credits
+        )
+        for (index, raw, tx), outcome in zip(fast_txs, block.outcomes, strict=True):
+            result = {
+                "evmBlock": block.number,
+                "status": outcome.status,
+                "gasUsed": outcome.gas_used,
+            }
+            records.append(
+                TxRecord(
+                    tx.hash, height, index, TxKind.FAST, raw, outcome.included, outcome.error, result
+                )
+            )
+        records.sort(key=lambda r: r.index)
+        return records, block.state_root
+
+
+def tx_sender(tx: ZkTransaction) -> int:
+    """The account index whose nonce a (non-registration) ZK transaction uses."""
+    if isinstance(tx, Transfer | NftTransfer):
+        return tx.from_index
+    if isinstance(tx, NftMint):
+        return tx.minter_index
+    raise TypeError(type(tx))
+
+
+def checked_kind(raw: bytes) -> TxKind:
+    return unwrap(raw)[0]
+
+
+def _safe_hash(raw: bytes) -> bytes | None:
+    try:
+        return payload_hash(unwrap(raw)[1])
+    except BraidError:
+        return None
+
+
+def _failed(
+    tx_hash: bytes, height: int, index: int, kind: TxKind, raw: bytes, e: BraidError
+) -> TxRecord:
+    return TxRecord(tx_hash, height, index, kind, raw, False, f"{e.name}: {e}", {})

@@ -1,0 +1,146 @@
+"""A zkbraid node: storage, the application, the ordering engine and the JSON-RPC server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from zkbraid.api import braid_methods, zk_methods
+from zkbraid.api.jsonrpc import AsyncMethod, Params, hex_bytes, param, quantity
+from zkbraid.api.server import RpcServer
+from zkbraid.config import ChainParams, NodeConfig
+from zkbraid.consensus.engine import FinalizedBlock
+from zkbraid.consensus.solo import SoloEngine
+from zkbraid.fast.rpc import EthApi
+from zkbraid.ledger.envelope import TxKind, wrap
+from zkbraid.ledger.store import LedgerStore
+from zkbraid.zk.genesis import ZkGenesis
+
+log = logging.getLogger("zkbraid.node")
+
+MAX_WAIT_MS = 60_000
+
+
+class Node:
+    """Everything one sequencer node runs, wired together."""
+
+    def __init__(self, params: ChainParams, config: NodeConfig, zk_genesis: ZkGenesis) -> None:
+        from zkbraid.node.app import BraidApp
+
+        os.makedirs(config.data_dir, exist_ok=True)
+        self.params = params
+        self.config = config
+        self.store = LedgerStore(os.path.join(config.data_dir, "node.sqlite"))
+        self.lock = threading.RLock()
+        self.app = BraidApp(params, self.store, zk_genesis)
+        self.engine = SoloEngine(self.app, self.lock, journal=self.store)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: dict[bytes, list[asyncio.Future[None]]] = {}
+        self.engine.on_commit(self._on_commit)
+        self.eth = EthApi(
+            self.app.fast,
+            submit=lambda raw: self.engine.broadcast_tx(wrap(TxKind.FAST, raw)),
+            pending_nonce=self.app.pending_fast_nonce,
+        )
+        sync_methods: dict[str, Callable[[Params], Any]] = {}
+        sync_methods.update(_locked(self.lock, self.eth.methods(), skip={"eth_sendRawTransaction"}))
+        sync_methods.update(braid_methods.build(self))
+        sync_methods.update(zk_methods.build(self))
+        async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
+        self.rpc = RpcServer(sync_methods, async_methods)
+
+    # -- waiting for transactions ----------------------------------------------------------
+
+    def _on_commit(self, block: FinalizedBlock) -> None:
+        loop = self._loop
+        if loop is None or not self._waiters:
+            return
+        done = [r.hash for r in block.tx_results]
+        done += [h for h in list(self._waiters) if h in self.app.dropped]
+        loop.call_soon_threadsafe(self._release, done)
+
+    def _release(self, hashes: list[bytes]) -> None:
+        for h in hashes:
+            for fut in self._waiters.pop(h, []):
+                if not fut.done():
+                    fut.set_result(None)
+
+    async def _wait_for_tx(self, params: Params) -> dict[str, Any] | None:
+        """Long-polls until a transaction is ordered (or dropped), then returns its status."""
+        tx_hash = hex_bytes(param(params, 0, "hash"), "hash", 32)
+        timeout_ms = min(quantity(param(params, 1, "timeoutMs", 10_000), "timeoutMs"), MAX_WAIT_MS)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        self._waiters.setdefault(tx_hash, []).append(fut)
+        status = await loop.run_in_executor(None, braid_methods.tx_status, self, tx_hash)
+        if status is not None and status["status"] != "pending":
+            self._release([tx_hash])
+            return status
+        try:
+            await asyncio.wait_for(fut, timeout_ms / 1000)
+        except TimeoutError:
+            waiting = self._waiters.get(tx_hash, [])
+            if fut in waiting:
+                waiting.remove(fut)
+            if not waiting:
+                self._waiters.pop(tx_hash, None)
+        return await loop.run_in_executor(None, braid_methods.tx_status, self, tx_hash)
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def serve(self, ready: Callable[[], None] | None = None) -> None:
+        """Starts the engine and the RPC server and runs until cancelled or signalled."""
+        self._loop = asyncio.get_running_loop()
+        self.engine.start()
+        runner = web.AppRunner(self.rpc.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.rpc_host, self.config.rpc_port, reuse_address=True)
+        await site.start()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        if ready is not None:
+            ready()
+        try:
+            while not stop.is_set():
+                if self.engine.failure is not None:
+                    raise RuntimeError("the consensus engine failed") from self.engine.failure
+                try:
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                except TimeoutError:
+                    pass
+        finally:
+            log.info("shutting down")
+            await runner.cleanup()
+            self.engine.stop()
+            self.rpc.shutdown()
+            self.store.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.rpc_host}:{self.config.rpc_port}"
+
+
+def _locked(
+    lock: threading.RLock, methods: dict[str, Callable[[Params], Any]], skip: set[str]
+) -> dict[str, Callable[[Params], Any]]:
+    """Wraps read methods so they never see a block half-executed."""
+
+    def wrap_one(fn: Callable[[Params], Any]) -> Callable[[Params], Any]:
+        def locked(params: Params) -> Any:
+            with lock:
+                return fn(params)
+
+        return locked
+
+    return {name: fn if name in skip else wrap_one(fn) for name, fn in methods.items()}
