@@ -1,0 +1,337 @@
+"""`braid`: run a devnet and use both chains from the command line.
+
+Every subcommand documents its flags (`braid <command> --help`). Results go to stdout (add
+`--json` for scripts), progress and errors to stderr; the exit code is 0 on success, 1 on a
+rejected request (the node's error name and message are printed), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from zkbraid.cli import output as out
+from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
+from zkbraid.sdk.rpc import NodeUnreachable, RpcError
+
+DEFAULT_RPC = os.environ.get("BRAID_RPC", "http://127.0.0.1:8645")
+
+
+# -- devnet ------------------------------------------------------------------------------------
+
+
+def cmd_devnet(args: argparse.Namespace) -> int:
+    import asyncio
+    import shutil
+
+    from zkbraid.config import BlockTiming, NodeConfig
+    from zkbraid.node.devnet import devnet
+    from zkbraid.node.node import Node
+
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.reset and os.path.isdir(args.data_dir):
+        out.progress(f"removing {args.data_dir}")
+        shutil.rmtree(args.data_dir)
+    timing = BlockTiming(
+        fast_block_interval_ms=args.fast_block_ms,
+        fast_empty_blocks=args.fast_empty_blocks,
+        zk_block_interval_ms=args.zk_block_ms,
+        zk_max_txs=args.zk_max_txs,
+    )
+    net = devnet(args.accounts, timing)
+    config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
+    resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
+    out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
+    node = Node(net.params, config, net.zk_genesis)
+
+    def ready() -> None:
+        info = node.app.info()
+        out.ok(f"zkbraid devnet at {node.url} (height {info.last_height})")
+        print(f"  JSON-RPC      {node.url}  (eth_*, zk_*, braid_*)")
+        print(f"  ZK chain id   {net.params.zk.chain_id}   fast chain id {net.params.fast.chain_id}")
+        print(
+            f"  blocks        fast every {args.fast_block_ms} ms when busy,"
+            f" ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
+        )
+        print("  dev accounts  (INSECURE well-known keys; use them as --key dev:N)")
+        for i, acct in enumerate(net.accounts[: args.show_accounts]):
+            print(f"    dev:{i}  {acct.address}  {acct.key.hex()}")
+        print("  Ctrl-C stops the node; `braid devnet` again resumes where it stopped.", flush=True)
+
+    asyncio.run(node.serve(ready))
+    return 0
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    if os.path.exists(args.out) and not args.force:
+        out.fail(f"{args.out} exists (use --force to overwrite)")
+        return 2
+    wallet = Wallet.generate()
+    wallet.save(args.out)
+    out.ok(f"new key saved to {args.out} (unencrypted: keep it private)")
+    out.result(wallet.describe(), args.json)
+    return 0
+
+
+def cmd_keys_show(args: argparse.Namespace) -> int:
+    out.result(load_wallet(args.key).describe(), args.json)
+    return 0
+
+
+def load_wallet(ref: str) -> Wallet:
+    """A wallet from a key file, or `dev:N` for the devnet's N-th well-known account."""
+    if ref.startswith("dev:"):
+        return Wallet.dev(int(ref[4:]))
+    return Wallet.load(ref)
+
+
+# -- faucet, status, blocks, tx ------------------------------------------------------------------
+
+
+def cmd_faucet(args: argparse.Namespace) -> int:
+    client = BraidClient(args.rpc)
+    address = args.address if args.address.startswith("0x") else load_wallet(args.address).address
+    out.progress(f"asking the faucet for {address}")
+    status = client.wait(client.faucet(address), timeout=args.timeout)
+    out.ok(f"funded {address} in block {status['height']}")
+    out.result(status["result"], args.json)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    out.result(BraidClient(args.rpc).status(), args.json)
+    return 0
+
+
+def _block_line(b: dict[str, Any]) -> str:
+    stamp = time.strftime("%H:%M:%S", time.localtime(b["timestampMs"] / 1000))
+    ms = b["timestampMs"] % 1000
+    return (
+        f"{b['height']:>8}  {b['chain']:<4} #{b['chainHeight']:<7} {stamp}.{ms:03d}"
+        f"  txs {b['txCount']:>4}  {b['hash'][:18]}…  root {b['stateRoot'][:14]}…"
+    )
+
+
+def cmd_blocks(args: argparse.Namespace) -> int:
+    client = BraidClient(args.rpc)
+    head = client.status()["height"]
+    first = args.start if args.start is not None else max(1, head - args.count + 1)
+    blocks = client.blocks(first, args.count)
+    if args.json and not args.follow:
+        out.result(blocks, True)
+        return 0
+    print(f"{'height':>8}  chain #chain   time          txs   hash                 state root")
+    for b in blocks:
+        print(_block_line(b))
+    nxt = blocks[-1]["height"] + 1 if blocks else first
+    while args.follow:
+        time.sleep(0.2)
+        for b in client.blocks(nxt, 100):
+            print(_block_line(b), flush=True)
+            nxt = b["height"] + 1
+    return 0
+
+
+def cmd_tx(args: argparse.Namespace) -> int:
+    status = BraidClient(args.rpc).transaction(args.hash)
+    if status is None:
+        out.fail(f"unknown transaction {args.hash}")
+        return 1
+    out.result(status, args.json)
+    return 0
+
+
+# -- the ZK chain --------------------------------------------------------------------------------
+
+
+def _finish(client: BraidClient, tx_hash: str, what: str, args: argparse.Namespace) -> int:
+    out.progress(f"{what}: sent {tx_hash}")
+    if args.no_wait:
+        print(tx_hash)
+        return 0
+    status = client.wait(tx_hash, timeout=args.timeout)
+    out.ok(f"{what}: committed in block {status['height']}")
+    out.result(status, args.json)
+    return 0
+
+
+def cmd_zk_register(args: argparse.Namespace) -> int:
+    client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    return _finish(client, client.send_register_key(wallet, fee=args.fee), "register key", args)
+
+
+def cmd_zk_transfer(args: argparse.Namespace) -> int:
+    client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    tx_hash = client.send_transfer(wallet, args.to, args.amount, token=args.token, fee=args.fee)
+    return _finish(client, tx_hash, "transfer", args)
+
+
+def cmd_zk_nft_mint(args: argparse.Namespace) -> int:
+    client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    to = args.to or wallet.address
+    tx_hash = client.send_nft_mint(wallet, args.collection, to, args.content, fee=args.fee)
+    return _finish(client, tx_hash, "NFT mint", args)
+
+
+def cmd_zk_nft_transfer(args: argparse.Namespace) -> int:
+    client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    tx_hash = client.send_nft_transfer(wallet, args.to, args.nft, fee=args.fee)
+    return _finish(client, tx_hash, "NFT transfer", args)
+
+
+def cmd_zk_account(args: argparse.Namespace) -> int:
+    ref = args.account
+    if not ref.startswith("0x") and not ref.isdigit():
+        ref = load_wallet(ref).address
+    account = BraidClient(args.rpc).zk_account(ref)
+    if account is None:
+        out.fail(f"no ZK account for {ref} (register a key first: braid zk register)")
+        return 1
+    out.result(account, args.json)
+    return 0
+
+
+def cmd_zk_nft_show(args: argparse.Namespace) -> int:
+    nft = BraidClient(args.rpc).zk_nft(args.nft)
+    if nft is None:
+        out.fail(f"no NFT {args.nft}")
+        return 1
+    out.result(nft, args.json)
+    return 0
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="braid", description="zkbraid: a ZK chain and a fast chain braided by one sequencer."
+    )
+    p.add_argument("--rpc", default=DEFAULT_RPC, help=f"node JSON-RPC URL (env BRAID_RPC; {DEFAULT_RPC})")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    d = sub.add_parser("devnet", help="run a local single-node devnet (resumes if it exists)")
+    d.add_argument("--data-dir", default=".braid/devnet", help="node state (default .braid/devnet)")
+    d.add_argument("--host", default="127.0.0.1", help="RPC listen address (default 127.0.0.1)")
+    d.add_argument("--port", type=int, default=8645, help="RPC port (default 8645)")
+    d.add_argument("--fast-block-ms", type=int, default=100, help="fast block interval (100)")
+    d.add_argument(
+        "--fast-empty-blocks", action="store_true", help="make fast blocks even when idle"
+    )
+    d.add_argument("--zk-block-ms", type=int, default=2000, help="ZK block interval (2000)")
+    d.add_argument("--zk-max-txs", type=int, default=500, help="ZK block cut early at this many")
+    d.add_argument("--accounts", type=int, default=10, help="dev accounts at genesis (10)")
+    d.add_argument("--show-accounts", type=int, default=3, help="dev accounts to print (3)")
+    d.add_argument("--reset", action="store_true", help="delete the data dir first")
+    d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    d.set_defaults(func=cmd_devnet)
+
+    k = sub.add_parser("keys", help="make and show keys").add_subparsers(
+        dest="keys_command", required=True, metavar="keys-command"
+    )
+    kn = k.add_parser("new", help="new Ethereum key + derived L2 (EdDSA) key, saved to a file")
+    kn.add_argument("--out", default="braid-key.json", help="key file (default braid-key.json)")
+    kn.add_argument("--force", action="store_true", help="overwrite an existing file")
+    kn.set_defaults(func=cmd_keys_new)
+    ks = k.add_parser("show", help="show a key's addresses")
+    ks.add_argument("key", help="key file or dev:N")
+    ks.set_defaults(func=cmd_keys_show)
+
+    f = sub.add_parser("faucet", help="devnet: fund an address with ZKPoW and fast-chain coins")
+    f.add_argument("address", help="0x address, key file or dev:N")
+    f.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (30)")
+    f.set_defaults(func=cmd_faucet)
+
+    s = sub.add_parser("status", help="the node's heights, roots and pending count")
+    s.set_defaults(func=cmd_status)
+
+    b = sub.add_parser("blocks", help="the interleaved order of ZK and fast blocks")
+    b.add_argument("--count", type=int, default=20, help="how many blocks (20)")
+    b.add_argument("--from", dest="start", type=int, help="first height (default: the last ones)")
+    b.add_argument("--follow", "-f", action="store_true", help="keep printing new blocks")
+    b.set_defaults(func=cmd_blocks)
+
+    t = sub.add_parser("tx", help="a transaction's status (pending/committed/failed/dropped)")
+    t.add_argument("hash")
+    t.set_defaults(func=cmd_tx)
+
+    z = sub.add_parser("zk", help="the ZK chain").add_subparsers(
+        dest="zk_command", required=True, metavar="zk-command"
+    )
+
+    def zk_tx(name: str, helptext: str, func: Callable[[argparse.Namespace], int]) -> Any:
+        c = z.add_parser(name, help=helptext)
+        _tx_flags(c)
+        c.set_defaults(func=func)
+        return c
+
+    zk_tx("register", "bind your L2 key to your Ethereum address", cmd_zk_register)
+    tr = zk_tx("transfer", "send tokens on the ZK chain", cmd_zk_transfer)
+    tr.add_argument("--to", required=True, help="recipient: 0x address or account index")
+    tr.add_argument("--amount", type=int, required=True, help="amount in base units")
+    tr.add_argument("--token", type=int, default=0, help="token id (default 0)")
+
+    za = z.add_parser("account", help="a ZK account (nonce, balances, key)")
+    za.add_argument("account", help="0x address, account index, key file or dev:N")
+    za.set_defaults(func=cmd_zk_account)
+
+    n = z.add_parser("nft", help="NFTs on the ZK chain").add_subparsers(
+        dest="nft_command", required=True, metavar="nft-command"
+    )
+    nm = n.add_parser("mint", help="mint an NFT of a collection you are the minter of")
+    _tx_flags(nm)
+    nm.add_argument("--collection", type=int, required=True, help="collection id")
+    nm.add_argument("--to", help="owner: 0x address or account index (default: yourself)")
+    nm.add_argument("--content", required=True, help="content hash: 0x hex or decimal (< field)")
+    nm.set_defaults(func=cmd_zk_nft_mint)
+    nt = n.add_parser("transfer", help="give an NFT you own to someone")
+    _tx_flags(nt)
+    nt.add_argument("--to", required=True, help="recipient: 0x address or account index")
+    nt.add_argument("--nft", type=int, required=True, help="NFT id")
+    nt.set_defaults(func=cmd_zk_nft_transfer)
+    ns = n.add_parser("show", help="an NFT's owner, collection and content")
+    ns.add_argument("nft", type=int)
+    ns.set_defaults(func=cmd_zk_nft_show)
+    return p
+
+
+def _tx_flags(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--key", required=True, help="key file or dev:N")
+    c.add_argument("--fee", type=int, help="ZKPoW fee (default: the schedule's minimum)")
+    c.add_argument("--no-wait", action="store_true", help="print the hash and return at once")
+    c.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (30)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except NodeUnreachable as e:
+        out.fail(f"{e} (start one with `braid devnet`)")
+    except RpcError as e:
+        out.fail(str(e))
+    except TxFailed as e:
+        out.fail(str(e))
+    except (OSError, ValueError) as e:
+        out.fail(str(e))
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

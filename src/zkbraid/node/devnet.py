@@ -1,0 +1,51 @@
+"""The local devnet's embedded defaults: well-known INSECURE dev accounts, funded on both chains.
+
+The dev accounts are anvil's (the mnemonic "test test … junk", accounts 0..N-1), so every
+Ethereum tool already knows their keys. Each also has an L2 (EdDSA) key derived from its Ethereum
+key, registered at genesis with balances on the ZK chain. Never use them outside a devnet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams
+from zkbraid.fast.params import FastParams
+from zkbraid.zk.genesis import ZkGenesis, devnet_genesis
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_ACCOUNTS = 10
+DEV_FAST_WEI = 10_000 * 10**18
+DEV_ZKPOW = 10_000 * ONE_ZKPOW
+
+
+@dataclass(frozen=True)
+class Devnet:
+    params: ChainParams
+    zk_genesis: ZkGenesis
+    accounts: list[LocalAccount]
+
+
+def dev_accounts(n: int = DEV_ACCOUNTS) -> list[LocalAccount]:
+    """anvil's well-known dev accounts (INSECURE: their keys are public)."""
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(n)
+    ]
+
+
+def devnet(n_accounts: int = DEV_ACCOUNTS, timing: BlockTiming | None = None) -> Devnet:
+    """The devnet's chain parameters and genesis."""
+    accounts = dev_accounts(n_accounts)
+    addresses = [bytes.fromhex(a.address[2:]) for a in accounts]
+    params = ChainParams(
+        fast=replace(FastParams(), genesis_alloc={a: DEV_FAST_WEI for a in addresses}),
+        timing=timing or BlockTiming(),
+        faucet=FaucetParams(enabled=True),
+        zkpow_alloc=tuple((a, DEV_ZKPOW) for a in addresses),
+    )
+    zk_genesis = devnet_genesis([bytes(a.key) for a in accounts])
+    return Devnet(params=params, zk_genesis=zk_genesis, accounts=accounts)
