@@ -82,7 +82,10 @@ def build(node: Node) -> dict[str, Any]:
     def status(params: Params) -> dict[str, Any]:
         with node.lock:
             app = node.app
-            heads = app.chain_heads
+            zk_head, fast_head_block = (
+                app.chain_heads[ChainKind.ZK],
+                app.chain_heads[ChainKind.FAST],
+            )
             fast_head = app.fast.head()
             return {
                 "version": __version__,
@@ -93,12 +96,12 @@ def build(node: Node) -> dict[str, Any]:
                 "pending": node.engine.pending_count(),
                 "zk": {
                     "chainId": app.params.zk.chain_id,
-                    "blocks": heads[ChainKind.ZK].chain_height if heads[ChainKind.ZK] else 0,
+                    "blocks": zk_head.chain_height if zk_head else 0,
                     "stateRoot": hexb(app.zk_root_bytes()),
                 },
                 "fast": {
                     "chainId": app.params.fast.chain_id,
-                    "blocks": heads[ChainKind.FAST].chain_height if heads[ChainKind.FAST] else 0,
+                    "blocks": fast_head_block.chain_height if fast_head_block else 0,
                     "evmBlock": fast_head.number,
                     "stateRoot": hexb(fast_head.state_root),
                 },

@@ -57,7 +57,9 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         info = node.app.info()
         out.ok(f"zkbraid devnet at {node.url} (height {info.last_height})")
         print(f"  JSON-RPC      {node.url}  (eth_*, zk_*, braid_*)")
-        print(f"  ZK chain id   {net.params.zk.chain_id}   fast chain id {net.params.fast.chain_id}")
+        print(
+            f"  ZK chain id   {net.params.zk.chain_id}   fast chain id {net.params.fast.chain_id}"
+        )
         print(
             f"  blocks        fast every {args.fast_block_ms} ms when busy,"
             f" ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
@@ -219,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="braid", description="zkbraid: a ZK chain and a fast chain braided by one sequencer."
     )
-    p.add_argument("--rpc", default=DEFAULT_RPC, help=f"node JSON-RPC URL (env BRAID_RPC; {DEFAULT_RPC})")
+    p.add_argument(
+        "--rpc", default=DEFAULT_RPC, help=f"node JSON-RPC URL (env BRAID_RPC; {DEFAULT_RPC})"
+    )
     p.add_argument("--json", action="store_true", help="print results as JSON")
     sub = p.add_subparsers(dest="command", required=True, metavar="command")
 

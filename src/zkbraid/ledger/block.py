@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import rlp
-from eth_utils import keccak
+from eth_hash.auto import keccak
 
 from zkbraid.errors import MalformedInput
 
@@ -49,18 +49,20 @@ class BlockHeader:
     """keccak(zk root ‖ fast root ‖ sequencer root) after the block."""
 
     def encode(self) -> bytes:
-        return rlp.encode(
-            [
-                self.height,
-                int(self.chain),
-                self.chain_height,
-                self.parent_hash,
-                self.chain_parent_hash,
-                self.timestamp_ms,
-                self.tx_root,
-                self.state_root,
-                self.app_hash,
-            ]
+        return bytes(
+            rlp.encode(
+                [
+                    self.height,
+                    int(self.chain),
+                    self.chain_height,
+                    self.parent_hash,
+                    self.chain_parent_hash,
+                    self.timestamp_ms,
+                    self.tx_root,
+                    self.state_root,
+                    self.app_hash,
+                ]
+            )
         )
 
     @property

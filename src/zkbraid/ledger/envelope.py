@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from eth_utils import keccak
+from eth_hash.auto import keccak
 
 from zkbraid.errors import MalformedInput
 from zkbraid.ledger.block import ChainKind

@@ -73,7 +73,9 @@ class KVStore:
         puts = [(ns, k, v) for (ns, k), v in self._buffer.items() if v is not None]
         dels = [(ns, k) for (ns, k), v in self._buffer.items() if v is None]
         if puts:
-            self._conn.executemany("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", puts)
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", puts
+            )
         if dels:
             self._conn.executemany("DELETE FROM kv WHERE ns = ? AND key = ?", dels)
         self._buffer.clear()

@@ -91,7 +91,9 @@ class LedgerStore:
         return None if row is None else BlockHeader.decode(bytes(row[0]))
 
     def header_by_hash(self, block_hash: bytes) -> BlockHeader | None:
-        row = self.conn.execute("SELECT header FROM blocks WHERE hash = ?", (block_hash,)).fetchone()
+        row = self.conn.execute(
+            "SELECT header FROM blocks WHERE hash = ?", (block_hash,)
+        ).fetchone()
         return None if row is None else BlockHeader.decode(bytes(row[0]))
 
     def headers(self, first: int, last: int) -> list[BlockHeader]:
@@ -172,7 +174,9 @@ class LedgerStore:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
-            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )
 
     def commit_genesis(self, meta: dict[str, str]) -> None:
         """Writes the genesis state (buffered in the KV) and its metadata in one transaction."""

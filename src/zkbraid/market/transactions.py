@@ -24,7 +24,7 @@ class Faucet:
     """Random bytes that make every request a distinct transaction."""
 
     def encode(self) -> bytes:
-        return bytes([FAUCET]) + rlp.encode([self.address, self.salt])
+        return bytes([FAUCET]) + bytes(rlp.encode([self.address, self.salt]))
 
 
 SequencerTx = Faucet

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
 
-from eth_utils import keccak
-from trie import HexaryTrie
+from eth_hash.auto import keccak
+from trie.hexary import HexaryTrie
 
 from zkbraid.errors import InsufficientFunds, OutOfRange
 from zkbraid.ledger.kv import KVNamespace
@@ -93,7 +93,7 @@ class ZkpowLedger:
         new = self.balance(address) + amount
         if not -BALANCE_BOUND <= new < BALANCE_BOUND:
             raise ZkpowOverflow(f"ZKPoW balance of 0x{address.hex()} would overflow")
-        self._trie.set(keccak(address), _encode(new))
+        self._trie.set(keccak(address), _encode(new))  # type: ignore[no-untyped-call]
         self._cache[address] = new
         self._meta.put(_ROOT_KEY, self.root)
 

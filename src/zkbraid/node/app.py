@@ -162,7 +162,11 @@ class BraidApp:
             self._check_zk(zk_tx)
             checked = Checked(kind, tx_hash, raw, zk_tx)
         elif kind is TxKind.FAST:
-            fast_tx = self.fast.check_transaction(payload, pending_nonce=self._fast_nonces.get)
+            decoded = cached.tx if cached else self.fast.decode_transaction(payload)
+            assert isinstance(decoded, FastTx)
+            fast_tx = self.fast.check_transaction(
+                payload, pending_nonce=self._fast_nonces.get(decoded.sender)
+            )
             self._fast_nonces[fast_tx.sender] = fast_tx.nonce + 1
             checked = Checked(kind, tx_hash, raw, fast_tx)
         elif kind is TxKind.SEQUENCER:
@@ -182,8 +186,7 @@ class BraidApp:
                 raise AlreadyKnown("a key registration for this address is already pending")
             zk_stf.validate_transaction(state, tx, params)
         else:
-            sender = tx_sender(tx)
-            nonce = self._zk_nonces.get(sender)
+            nonce = self._zk_nonces.get(tx.sender)
             zk_stf.validate_transaction(state, tx, params, pending_nonce=nonce)
         need = required_fee(self.params.fees, tx)
         if tx.fee < need:
@@ -200,7 +203,7 @@ class BraidApp:
         if isinstance(tx, RegisterKey):
             self._registering.add(tx.eth_address)
         else:
-            self._zk_nonces[tx_sender(tx)] = tx.nonce + 1
+            self._zk_nonces[tx.sender] = tx.nonce + 1
 
     def _remember_drop(self, tx_hash: bytes, reason: str) -> None:
         self._pending.pop(tx_hash, None)
@@ -351,7 +354,17 @@ class BraidApp:
             raise InsufficientZkpow(f"ZKPoW balance of 0x{payer.hex()} cannot pay fee {tx.fee}")
         receipt = zk_stf.apply_transaction(self.zk, tx, self.params.zk)
         self.zkpow.debit(payer, tx.fee)
-        return receipt.to_json()
+        result: dict[str, Any] = {
+            "type": receipt.tx_type.name,
+            "oldRoot": hex(receipt.old_root),
+            "newRoot": hex(receipt.new_root),
+            "fee": str(tx.fee),
+        }
+        if receipt.account_index is not None:
+            result["accountIndex"] = receipt.account_index
+        if receipt.nft_id is not None:
+            result["nftId"] = receipt.nft_id
+        return result
 
     def _execute_fast(
         self, height: int, time_ms: int, body: list[bytes]
@@ -378,39 +391,37 @@ class BraidApp:
                 continue
             self.zkpow.credit(seq.address, self.params.faucet.zkpow)
             credits.append((seq.address, self.params.faucet.fast_wei))
-            result = {
+            faucet_result: dict[str, Any] = {
                 "address": "0x" + seq.address.hex(),
                 "zkpow": str(self.params.faucet.zkpow),
                 "fastWei": str(self.params.faucet.fast_wei),
             }
             records.append(
-                TxRecord(tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, result)
+                TxRecord(tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, faucet_result)
             )
         block = self.fast.execute_block(
             [t for _, _, t in fast_txs], timestamp=time_ms // 1000, credits=credits
         )
         for (index, raw, tx), outcome in zip(fast_txs, block.outcomes, strict=True):
-            result = {
+            fast_result: dict[str, Any] = {
                 "evmBlock": block.number,
                 "status": outcome.status,
                 "gasUsed": outcome.gas_used,
             }
             records.append(
                 TxRecord(
-                    tx.hash, height, index, TxKind.FAST, raw, outcome.included, outcome.error, result
+                    tx.hash,
+                    height,
+                    index,
+                    TxKind.FAST,
+                    raw,
+                    outcome.included,
+                    outcome.error,
+                    fast_result,
                 )
             )
         records.sort(key=lambda r: r.index)
         return records, block.state_root
-
-
-def tx_sender(tx: ZkTransaction) -> int:
-    """The account index whose nonce a (non-registration) ZK transaction uses."""
-    if isinstance(tx, Transfer | NftTransfer):
-        return tx.from_index
-    if isinstance(tx, NftMint):
-        return tx.minter_index
-    raise TypeError(type(tx))
 
 
 def checked_kind(raw: bytes) -> TxKind:

@@ -47,5 +47,5 @@ def devnet(n_accounts: int = DEV_ACCOUNTS, timing: BlockTiming | None = None) ->
         faucet=FaucetParams(enabled=True),
         zkpow_alloc=tuple((a, DEV_ZKPOW) for a in addresses),
     )
-    zk_genesis = devnet_genesis([bytes(a.key) for a in accounts])
+    zk_genesis = devnet_genesis(n_accounts)
     return Devnet(params=params, zk_genesis=zk_genesis, accounts=accounts)

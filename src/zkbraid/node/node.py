@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -105,20 +106,16 @@ class Node:
         await site.start()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 self._loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):
-                pass
         if ready is not None:
             ready()
         try:
             while not stop.is_set():
                 if self.engine.failure is not None:
                     raise RuntimeError("the consensus engine failed") from self.engine.failure
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.5)
-                except TimeoutError:
-                    pass
         finally:
             log.info("shutting down")
             await runner.cleanup()

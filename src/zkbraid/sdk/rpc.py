@@ -40,7 +40,12 @@ class RpcClient:
 
     def call(self, method: str, *params: Any, timeout: float | None = None) -> Any:
         """Calls one method; returns its result or raises RpcError / NodeUnreachable."""
-        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+        body: dict[str, Any] = {
+            "jsonrpc": "2.0",
+            "id": next(self._ids),
+            "method": method,
+            "params": list(params),
+        }
         try:
             resp = self._session.post(self.url, json=body, timeout=timeout or self.timeout)
         except requests.ConnectionError as e:

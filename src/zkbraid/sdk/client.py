@@ -1,0 +1,287 @@
+"""The typed Python client of zkbraid: keys, signing, every transaction type, waiting.
+
+    from zkbraid.sdk import BraidClient, Wallet
+    client = BraidClient("http://127.0.0.1:8645")
+    alice = Wallet.generate()
+    client.wait(client.faucet(alice.address))
+    client.wait(client.send_register_key(alice))
+    client.wait(client.send_transfer(Wallet.dev(0), alice.address, 1000))
+
+The fast chain is plain Ethereum JSON-RPC: `client.web3()` is a web3.py instance on the node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from zkbraid.crypto.eddsa import PrivateKey, derive_l2_key
+from zkbraid.sdk.rpc import RpcClient
+from zkbraid.zk.genesis import dev_eth_private_key
+from zkbraid.zk.transactions import (
+    ZkTransaction,
+    sign_nft_mint,
+    sign_nft_transfer,
+    sign_register_key,
+    sign_transfer,
+)
+
+AccountRef = str | int
+"""A ZK account: its 0x Ethereum address or its account index."""
+
+
+class TxFailed(Exception):
+    """A transaction was ordered but failed, or was dropped from the mempool."""
+
+    def __init__(self, status: dict[str, Any]) -> None:
+        super().__init__(
+            f"transaction {status.get('hash')} {status['status']}: {status.get('error')}"
+        )
+        self.status = status
+
+
+class TxTimeout(Exception):
+    """A transaction was not ordered in time (it may still be)."""
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """An Ethereum key and the L2 (EdDSA) key derived from it."""
+
+    eth: LocalAccount
+
+    @property
+    def address(self) -> str:
+        return str(self.eth.address)
+
+    @property
+    def address_bytes(self) -> bytes:
+        return bytes.fromhex(self.eth.address[2:])
+
+    @property
+    def l2_key(self) -> PrivateKey:
+        return derive_l2_key(bytes(self.eth.key))
+
+    @classmethod
+    def generate(cls) -> Wallet:
+        return cls(Account.create())
+
+    @classmethod
+    def from_key(cls, eth_private_key: str | bytes) -> Wallet:
+        return cls(Account.from_key(eth_private_key))
+
+    @classmethod
+    def dev(cls, index: int) -> Wallet:
+        """The devnet's `index`-th well-known account (INSECURE: its key is public)."""
+        return cls(Account.from_key(dev_eth_private_key(index)))
+
+    @classmethod
+    def load(cls, path: str) -> Wallet:
+        with open(path) as f:
+            data = json.load(f)
+        if "ethPrivateKey" not in data:
+            raise ValueError(f"{path} is not a braid key file (no ethPrivateKey)")
+        return cls.from_key(data["ethPrivateKey"])
+
+    def save(self, path: str) -> None:
+        """Writes the key unencrypted, readable by the owner only."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(
+                {**self.describe(), "ethPrivateKey": "0x" + bytes(self.eth.key).hex()}, f, indent=2
+            )
+            f.write("\n")
+
+    def describe(self) -> dict[str, Any]:
+        pk = self.l2_key.public_key
+        return {"address": self.address, "l2PublicKey": [hex(pk.x), hex(pk.y)]}
+
+
+class BraidClient:
+    """A zkbraid node over JSON-RPC."""
+
+    def __init__(self, url: str = "http://127.0.0.1:8645", timeout: float = 30.0) -> None:
+        self.url = url
+        self.rpc = RpcClient(url, timeout)
+        self._zk_chain_id: int | None = None
+        self._fees: dict[str, int] | None = None
+
+    # -- the ledger ------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.rpc.call("braid_status")
+        return result
+
+    def block(self, height: int | str, with_transactions: bool = False) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("braid_getBlock", height, with_transactions)
+        return result
+
+    def blocks(self, first: int, count: int = 20) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.rpc.call("braid_getBlocks", first, count)
+        return result
+
+    def transaction(self, tx_hash: str) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("braid_getTransaction", tx_hash)
+        return result
+
+    def wait(self, tx_hash: str, timeout: float = 30.0, *, check: bool = True) -> dict[str, Any]:
+        """Waits until a transaction is ordered; returns its status.
+
+        Raises TxFailed (when `check`): it failed or was dropped. TxTimeout: still pending.
+        """
+        status = self.rpc.call(
+            "braid_waitForTransaction", tx_hash, int(timeout * 1000), timeout=timeout + 10
+        )
+        if status is None or status["status"] == "pending":
+            raise TxTimeout(f"transaction {tx_hash} not ordered within {timeout:.0f} s")
+        if check and status["status"] != "committed":
+            raise TxFailed(status)
+        result: dict[str, Any] = status
+        return result
+
+    def faucet(self, address: str) -> str:
+        """Devnet: asks for ZKPoW and fast-chain coins; returns the faucet transaction's hash."""
+        return str(self.rpc.call("braid_faucet", address))
+
+    def zkpow_balance(self, address: str) -> int:
+        return int(self.rpc.call("braid_getZkpowBalance", address))
+
+    # -- the ZK chain: reads ---------------------------------------------------------------
+
+    @property
+    def zk_chain_id(self) -> int:
+        if self._zk_chain_id is None:
+            self._zk_chain_id = int(self.rpc.call("zk_chainId"), 16)
+        return self._zk_chain_id
+
+    def fee(self, tx_type: str) -> int:
+        """The schedule's minimum fee of a type (registerKey, transfer, nftMint, nftTransfer)."""
+        if self._fees is None:
+            self._fees = {k: int(v) for k, v in self.rpc.call("zk_getFeeSchedule").items()}
+        return self._fees[tx_type]
+
+    def zk_account(self, ref: AccountRef) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("zk_getAccount", _ref(ref))
+        return result
+
+    def zk_balance(self, ref: AccountRef, token: int = 0) -> int:
+        return int(self.rpc.call("zk_getBalance", _ref(ref), token))
+
+    def zk_nft(self, nft_id: int) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("zk_getNft", nft_id)
+        return result
+
+    def zk_collection(self, collection_id: int) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("zk_getCollection", collection_id)
+        return result
+
+    def account_index(self, ref: AccountRef) -> int:
+        """The account index of an address (or an index, returned as is)."""
+        if isinstance(ref, int):
+            return ref
+        if ref.isdigit():
+            return int(ref)
+        account = self.zk_account(ref)
+        if account is None:
+            raise ValueError(f"{ref} has no ZK account (it must register a key first)")
+        return int(account["index"])
+
+    def next_nonce(self, index: int) -> int:
+        account = self.zk_account(index)
+        if account is None:
+            raise ValueError(f"no ZK account {index}")
+        return int(account["pendingNonce"])
+
+    # -- the ZK chain: transactions --------------------------------------------------------
+
+    def send_zk(self, tx: ZkTransaction) -> str:
+        """Submits a signed ZK transaction; returns its hash."""
+        return str(self.rpc.call("zk_sendRawTransaction", "0x" + tx.encode().hex()))
+
+    def send_register_key(self, wallet: Wallet, *, fee: int | None = None) -> str:
+        tx = sign_register_key(
+            bytes(wallet.eth.key),
+            wallet.l2_key.public_key,
+            chain_id=self.zk_chain_id,
+            fee=self.fee("registerKey") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_transfer(
+        self,
+        wallet: Wallet,
+        to: AccountRef,
+        amount: int,
+        *,
+        token: int = 0,
+        fee: int | None = None,
+        nonce: int | None = None,
+    ) -> str:
+        sender = self.account_index(wallet.address)
+        tx = sign_transfer(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            from_index=sender,
+            to_index=self.account_index(to),
+            token=token,
+            amount=amount,
+            nonce=self.next_nonce(sender) if nonce is None else nonce,
+            fee=self.fee("transfer") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_nft_mint(
+        self,
+        wallet: Wallet,
+        collection_id: int,
+        to: AccountRef,
+        content_hash: int | str,
+        *,
+        fee: int | None = None,
+    ) -> str:
+        minter = self.account_index(wallet.address)
+        content = int(content_hash, 0) if isinstance(content_hash, str) else content_hash
+        tx = sign_nft_mint(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            minter_index=minter,
+            collection_id=collection_id,
+            to_index=self.account_index(to),
+            content_hash=content,
+            nonce=self.next_nonce(minter),
+            fee=self.fee("nftMint") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_nft_transfer(
+        self, wallet: Wallet, to: AccountRef, nft_id: int, *, fee: int | None = None
+    ) -> str:
+        sender = self.account_index(wallet.address)
+        tx = sign_nft_transfer(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            from_index=sender,
+            to_index=self.account_index(to),
+            nft_id=nft_id,
+            nonce=self.next_nonce(sender),
+            fee=self.fee("nftTransfer") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    # -- the fast chain --------------------------------------------------------------------
+
+    def web3(self) -> Web3:
+        """web3.py on the node's fast chain (standard eth_* JSON-RPC)."""
+        return Web3(Web3.HTTPProvider(self.url))
+
+
+def _ref(ref: AccountRef) -> str | int:
+    if isinstance(ref, str) and ref.isdigit():
+        return int(ref)
+    return ref
