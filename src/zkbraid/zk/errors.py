@@ -1,0 +1,138 @@
+"""Every named rejection of the ZK chain (STYLE.md §2), each under a family of `zkbraid.errors`."""
+
+from zkbraid.errors import (
+    InsufficientFunds,
+    InvalidSignature,
+    MalformedInput,
+    NonceError,
+    NotFound,
+    OutOfRange,
+    Unauthorized,
+    WrongChainId,
+)
+
+# Decoding
+
+
+class MalformedTransaction(MalformedInput):
+    """Bytes that are not a ZK-chain transaction: unknown type, bad RLP, wrong shape or lengths."""
+
+
+class AmountOutOfRange(OutOfRange):
+    """An amount of zero, or above the amount width (U128 by default)."""
+
+
+class FeeOutOfRange(OutOfRange):
+    """A fee above the fee width (U64 by default)."""
+
+
+class NonceOutOfRange(OutOfRange):
+    """A nonce above the nonce width (U64), or an account whose nonce cannot be incremented."""
+
+
+class IdOutOfRange(OutOfRange):
+    """A chain id, account index, NFT id or collection id wider than its encoding (U64)."""
+
+
+class TokenIdOutOfRange(OutOfRange):
+    """A token id with no leaf in the balances tree (>= 2^token_depth)."""
+
+
+class BalanceOverflow(OutOfRange):
+    """A credit that would take a balance above the amount width."""
+
+
+# Chain, keys and signatures
+
+
+class WrongZkChainId(WrongChainId):
+    """A transaction signed for another chain id."""
+
+
+class BadEdDSASignature(InvalidSignature):
+    """The EdDSA-Poseidon signature does not verify under the sender account's L2 key."""
+
+
+class BadECDSASignature(InvalidSignature):
+    """The Ethereum signature of a key registration is malformed or not by its address."""
+
+
+class InvalidL2Key(MalformedInput):
+    """An EdDSA public key that is off the curve or of small order."""
+
+
+# Accounts
+
+
+class AddressAlreadyRegistered(Unauthorized):
+    """The Ethereum address already has an account (one account per address)."""
+
+
+class AccountTreeFull(OutOfRange):
+    """Every leaf of the accounts tree is taken."""
+
+
+class UnknownAccount(NotFound):
+    """No account has this index."""
+
+
+class NonceTooLow(NonceError):
+    """The nonce was already used (a replay)."""
+
+
+class NonceTooHigh(NonceError):
+    """The nonce leaves a gap after the account's next nonce."""
+
+
+class InsufficientBalance(InsufficientFunds):
+    """The sender's balance of the token is below the amount."""
+
+
+class SelfTransfer(MalformedInput):
+    """A transfer (of tokens or of an NFT) whose sender is its recipient.
+
+    Refused rather than treated as a no-op: it could only bump a nonce, and refusing it keeps the
+    circuits' two leaf updates on two distinct leaves.
+    """
+
+
+# NFTs and collections
+
+
+class UnknownCollection(NotFound):
+    """No collection has this id."""
+
+
+class NotCollectionMinter(Unauthorized):
+    """The sender's Ethereum address is not the collection's minter."""
+
+
+class UnknownNft(NotFound):
+    """No NFT has this id."""
+
+
+class NotNftOwner(Unauthorized):
+    """The sender does not own the NFT."""
+
+
+class NftTreeFull(OutOfRange):
+    """Every leaf of the NFTs tree is taken."""
+
+
+# State storage
+
+
+class StateNotInitialized(NotFound):
+    """`ZkState.load` found no ZK state in the store (run genesis first)."""
+
+
+class StateAlreadyInitialized(MalformedInput):
+    """`ZkState.genesis` found a ZK state already in the store."""
+
+
+class ParamsMismatch(MalformedInput):
+    """The stored state was made with other chain parameters."""
+
+
+class InvalidGenesis(MalformedInput):
+    """A genesis with duplicate addresses, invalid keys or values out of range."""

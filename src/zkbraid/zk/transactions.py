@@ -1,0 +1,530 @@
+"""The ZK chain's transactions: types, encoding, signing messages and signing builders.
+
+Encoding: one type byte, then the RLP list of the fields in the order below; integers are RLP's
+canonical big-endian (no leading zero bytes, 0 is the empty string), byte fields have fixed
+lengths. tx hash = keccak256(encoding). The type bytes start at 0x10 so that no Ethereum typed
+transaction (0x01–0x04) ever decodes as a ZK-chain one.
+
+    0x10 RegisterKey  [chain_id, eth_address (20), pk_x, pk_y, fee, ecdsa_signature (65)]
+    0x11 Transfer     [chain_id, from_index, to_index, token, amount, nonce, fee, r8x, r8y, s]
+    0x12 NftMint      [chain_id, minter_index, collection_id, to_index, content_hash, nonce, fee,
+                       r8x, r8y, s]
+    0x13 NftTransfer  [chain_id, from_index, to_index, nft_id, nonce, fee, r8x, r8y, s]
+
+Widths accepted by the encoding: chain id, indices and ids U64; amount U128; nonce and fee U64;
+pk_x, pk_y, content_hash, r8x, r8y, s field elements (< r). The STF then applies the chain's
+narrower bounds (tree depths, params.py).
+
+Signed messages. The EdDSA message M (a field element, signed with the sender's L2 key; the
+circuits recompute it) is a Poseidon hash of the type byte, the chain id and every field:
+
+    Transfer     M = poseidon([0x11, chain_id, from_index, to_index, token, amount, nonce, fee])
+    NftMint      M = poseidon([0x12, chain_id, minter_index, collection_id, to_index,
+                               content_hash, nonce, fee])
+    NftTransfer  M = poseidon([0x13, chain_id, from_index, to_index, nft_id, nonce, fee])
+
+RegisterKey binds an L2 key to an Ethereum address with an EIP-191 `personal_sign` of
+
+    zkbraid: register L2 key
+    chain: <chain_id>
+    key: 0x<pk_x, 64 hex digits> 0x<pk_y, 64 hex digits>
+    fee: <fee>
+
+(lines joined by "\\n", no trailing newline, decimal chain id and fee), as r (32) ‖ s (32) ‖
+v (1, 27 or 28) with a low s (EIP-2). The fee is signed because the address pays it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from functools import cached_property
+from typing import ClassVar
+
+import rlp
+from eth_keys.datatypes import PrivateKey as EthPrivateKey
+from eth_keys.datatypes import Signature as EthSignature
+from eth_keys.exceptions import BadSignature
+from eth_utils.crypto import keccak
+from eth_utils.exceptions import ValidationError
+
+from zkbraid.crypto.eddsa import PrivateKey, PublicKey, Signature
+from zkbraid.crypto.field import FIELD_MODULUS, NotAFieldElement
+from zkbraid.crypto.poseidon import poseidon
+from zkbraid.errors import OutOfRange
+from zkbraid.zk.errors import (
+    AmountOutOfRange,
+    FeeOutOfRange,
+    IdOutOfRange,
+    MalformedTransaction,
+    NonceOutOfRange,
+)
+from zkbraid.zk.params import (
+    ENCODING_AMOUNT_BITS,
+    ENCODING_FEE_BITS,
+    ENCODING_ID_BITS,
+    ENCODING_NONCE_BITS,
+)
+
+ADDRESS_LENGTH = 20
+ECDSA_SIGNATURE_LENGTH = 65
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+class TxType(IntEnum):
+    REGISTER_KEY = 0x10
+    TRANSFER = 0x11
+    NFT_MINT = 0x12
+    NFT_TRANSFER = 0x13
+
+
+def _check_uint(value: int, bits: int, what: str, error: type[OutOfRange]) -> None:
+    if type(value) is not int or not 0 <= value < (1 << bits):
+        raise error(f"{what} must be an integer in [0, 2^{bits}), got {value!r}")
+
+
+def _check_field(value: int, what: str) -> None:
+    if type(value) is not int or not 0 <= value < FIELD_MODULUS:
+        raise NotAFieldElement(f"{what} must be a field element (< r), got {value!r}")
+
+
+def _check_signature(sig: Signature) -> None:
+    if not isinstance(sig, Signature):
+        raise MalformedTransaction("signature must be an EdDSA Signature")
+    _check_field(sig.r8x, "signature R8.x")
+    _check_field(sig.r8y, "signature R8.y")
+    _check_field(sig.s, "signature S")
+
+
+def _int_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+_UNSIGNED = Signature(0, 0, 0)
+
+
+class _ZkTx:
+    """Behaviour shared by every transaction type: encoding and hash."""
+
+    TYPE: ClassVar[TxType]
+
+    def _fields(self) -> list[bytes]:
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        """The canonical encoding: type byte ‖ RLP list of the fields."""
+        payload: bytes = rlp.encode(self._fields())
+        return bytes((self.TYPE,)) + payload
+
+    @cached_property
+    def hash(self) -> bytes:
+        """keccak256 of the encoding."""
+        return bytes(keccak(self.encode()))
+
+
+@dataclass(frozen=True)
+class RegisterKey(_ZkTx):
+    """Binds the L2 key `public_key` to `eth_address`, creating the next account."""
+
+    TYPE: ClassVar[TxType] = TxType.REGISTER_KEY
+    chain_id: int
+    eth_address: bytes
+    public_key: PublicKey
+    fee: int
+    ecdsa_signature: bytes
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        if type(self.eth_address) is not bytes or len(self.eth_address) != ADDRESS_LENGTH:
+            raise MalformedTransaction("eth_address must be 20 bytes")
+        _check_field(self.public_key.x, "public key x")
+        _check_field(self.public_key.y, "public key y")
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        sig = self.ecdsa_signature
+        if type(sig) is not bytes or len(sig) != ECDSA_SIGNATURE_LENGTH:
+            raise MalformedTransaction("ecdsa_signature must be 65 bytes (r ‖ s ‖ v)")
+
+    def _fields(self) -> list[bytes]:
+        return [
+            _int_bytes(self.chain_id),
+            self.eth_address,
+            _int_bytes(self.public_key.x),
+            _int_bytes(self.public_key.y),
+            _int_bytes(self.fee),
+            self.ecdsa_signature,
+        ]
+
+    @property
+    def signing_text(self) -> str:
+        """The EIP-191 personal message the Ethereum key signs."""
+        return register_key_text(self.chain_id, self.public_key, self.fee)
+
+    def recover_signer(self) -> bytes | None:
+        """The address that made `ecdsa_signature` over `signing_text`, or None if it is invalid.
+
+        Refuses v other than 27/28, r or s outside [1, n), and high s (EIP-2).
+        """
+        sig = self.ecdsa_signature
+        r = int.from_bytes(sig[0:32], "big")
+        s = int.from_bytes(sig[32:64], "big")
+        v = sig[64]
+        if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
+            return None
+        try:
+            signature = EthSignature(vrs=(v - 27, r, s))
+            public = signature.recover_public_key_from_msg_hash(eip191_hash(self.signing_text))
+        except (BadSignature, ValidationError):
+            return None
+        return bytes(public.to_canonical_address())
+
+
+@dataclass(frozen=True)
+class Transfer(_ZkTx):
+    """Moves `amount` of `token` from account `from_index` to account `to_index`."""
+
+    TYPE: ClassVar[TxType] = TxType.TRANSFER
+    chain_id: int
+    from_index: int
+    to_index: int
+    token: int
+    amount: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.from_index, ENCODING_ID_BITS, "from_index", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_uint(self.amount, ENCODING_AMOUNT_BITS, "amount", AmountOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.from_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x11, chain_id, from_index, to_index, token, amount, nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.from_index,
+                self.to_index,
+                self.token,
+                self.amount,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (
+            self.chain_id,
+            self.from_index,
+            self.to_index,
+            self.token,
+            self.amount,
+            self.nonce,
+            self.fee,
+        )
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+@dataclass(frozen=True)
+class NftMint(_ZkTx):
+    """The collection's minter (account `minter_index`) mints the next NFT id to `to_index`."""
+
+    TYPE: ClassVar[TxType] = TxType.NFT_MINT
+    chain_id: int
+    minter_index: int
+    collection_id: int
+    to_index: int
+    content_hash: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.minter_index, ENCODING_ID_BITS, "minter_index", IdOutOfRange)
+        _check_uint(self.collection_id, ENCODING_ID_BITS, "collection_id", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_field(self.content_hash, "content_hash")
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.minter_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x12, chain_id, minter_index, collection_id, to_index, content_hash,
+        nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.minter_index,
+                self.collection_id,
+                self.to_index,
+                self.content_hash,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (
+            self.chain_id,
+            self.minter_index,
+            self.collection_id,
+            self.to_index,
+            self.content_hash,
+            self.nonce,
+            self.fee,
+        )
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+@dataclass(frozen=True)
+class NftTransfer(_ZkTx):
+    """Moves NFT `nft_id` from account `from_index` (its owner) to account `to_index`."""
+
+    TYPE: ClassVar[TxType] = TxType.NFT_TRANSFER
+    chain_id: int
+    from_index: int
+    to_index: int
+    nft_id: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.from_index, ENCODING_ID_BITS, "from_index", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_uint(self.nft_id, ENCODING_ID_BITS, "nft_id", IdOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.from_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x13, chain_id, from_index, to_index, nft_id, nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.from_index,
+                self.to_index,
+                self.nft_id,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (self.chain_id, self.from_index, self.to_index, self.nft_id, self.nonce, self.fee)
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+ZkTransaction = RegisterKey | Transfer | NftMint | NftTransfer
+SignedByL2Key = Transfer | NftMint | NftTransfer
+
+
+def _sig_ints(sig: Signature) -> tuple[int, int, int]:
+    return (sig.r8x, sig.r8y, sig.s)
+
+
+# Decoding
+
+TRANSFER_FIELDS = ("chain_id", "from_index", "to_index", "token", "amount", "nonce", "fee")
+NFT_MINT_FIELDS = (
+    "chain_id",
+    "minter_index",
+    "collection_id",
+    "to_index",
+    "content_hash",
+    "nonce",
+    "fee",
+)
+NFT_TRANSFER_FIELDS = ("chain_id", "from_index", "to_index", "nft_id", "nonce", "fee")
+
+_FIELD_COUNTS = {
+    TxType.REGISTER_KEY: 6,
+    TxType.TRANSFER: 10,
+    TxType.NFT_MINT: 10,
+    TxType.NFT_TRANSFER: 9,
+}
+
+
+def _uint(item: bytes, what: str) -> int:
+    if item[:1] == b"\x00":
+        raise MalformedTransaction(f"{what}: non-canonical integer (leading zero bytes)")
+    if len(item) > 32:
+        raise MalformedTransaction(f"{what}: integer longer than 32 bytes")
+    return int.from_bytes(item, "big")
+
+
+def _uints(items: list[bytes], names: tuple[str, ...]) -> list[int]:
+    return [_uint(item, name) for item, name in zip(items, names, strict=False)]
+
+
+def _signature(items: list[bytes]) -> Signature:
+    r8x, r8y, s = (
+        _uint(item, what) for item, what in zip(items, ("R8.x", "R8.y", "S"), strict=True)
+    )
+    return Signature(r8x, r8y, s)
+
+
+def decode_transaction(data: bytes) -> ZkTransaction:
+    """Decodes a transaction from its canonical encoding.
+
+    Raises `MalformedTransaction` for an unknown type, bad or non-canonical RLP, a wrong number
+    of fields, non-canonical integers, trailing bytes or wrong byte lengths, and an `OutOfRange`
+    subclass (`AmountOutOfRange`, `FeeOutOfRange`, `NonceOutOfRange`, `IdOutOfRange`,
+    `NotAFieldElement`) for a value too wide for its field.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedTransaction("a transaction is bytes")
+    data = bytes(data)
+    if not data:
+        raise MalformedTransaction("empty transaction")
+    try:
+        tx_type = TxType(data[0])
+    except ValueError:
+        raise MalformedTransaction(f"unknown transaction type 0x{data[0]:02x}") from None
+    try:
+        decoded = rlp.decode(data[1:], strict=True)
+    except rlp.exceptions.DecodingError as exc:
+        raise MalformedTransaction(f"bad RLP: {exc}") from None
+    if not isinstance(decoded, list):
+        raise MalformedTransaction("the payload must be an RLP list")
+    if not all(isinstance(item, bytes) for item in decoded):
+        raise MalformedTransaction("fields must be RLP strings, not lists")
+    items: list[bytes] = decoded
+    expected = _FIELD_COUNTS[tx_type]
+    if len(items) != expected:
+        raise MalformedTransaction(f"{tx_type.name} has {expected} fields, got {len(items)}")
+    tx: ZkTransaction
+    if tx_type is TxType.REGISTER_KEY:
+        chain_id, address, pk_x, pk_y, fee, ecdsa = items
+        if len(address) != ADDRESS_LENGTH:
+            raise MalformedTransaction(f"eth_address must be 20 bytes, got {len(address)}")
+        if len(ecdsa) != ECDSA_SIGNATURE_LENGTH:
+            raise MalformedTransaction(f"ecdsa_signature must be 65 bytes, got {len(ecdsa)}")
+        tx = RegisterKey(
+            chain_id=_uint(chain_id, "chain_id"),
+            eth_address=address,
+            public_key=PublicKey(_uint(pk_x, "pk_x"), _uint(pk_y, "pk_y")),
+            fee=_uint(fee, "fee"),
+            ecdsa_signature=ecdsa,
+        )
+    elif tx_type is TxType.TRANSFER:
+        v = _uints(items, TRANSFER_FIELDS)
+        tx = Transfer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], _signature(items[7:]))
+    elif tx_type is TxType.NFT_MINT:
+        v = _uints(items, NFT_MINT_FIELDS)
+        tx = NftMint(v[0], v[1], v[2], v[3], v[4], v[5], v[6], _signature(items[7:]))
+    else:
+        v = _uints(items, NFT_TRANSFER_FIELDS)
+        tx = NftTransfer(v[0], v[1], v[2], v[3], v[4], v[5], _signature(items[6:]))
+    return tx
+
+
+# Signing (for the SDK and tests)
+
+
+def register_key_text(chain_id: int, public_key: PublicKey, fee: int) -> str:
+    """The text an Ethereum key signs (EIP-191 personal_sign) to register `public_key`."""
+    return (
+        "zkbraid: register L2 key\n"
+        f"chain: {chain_id}\n"
+        f"key: 0x{public_key.x:064x} 0x{public_key.y:064x}\n"
+        f"fee: {fee}"
+    )
+
+
+def eip191_hash(text: str) -> bytes:
+    """keccak256("\\x19Ethereum Signed Message:\\n" ‖ len ‖ text), as personal_sign hashes."""
+    message = text.encode()
+    return keccak(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
+def sign_register_key(
+    eth_private_key: bytes, public_key: PublicKey, *, chain_id: int, fee: int
+) -> RegisterKey:
+    """A RegisterKey binding `public_key` to the address of `eth_private_key`."""
+    key = EthPrivateKey(eth_private_key)
+    sig = key.sign_msg_hash(eip191_hash(register_key_text(chain_id, public_key, fee)))
+    ecdsa = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((sig.v + 27,))
+    return RegisterKey(
+        chain_id=chain_id,
+        eth_address=bytes(key.public_key.to_canonical_address()),
+        public_key=public_key,
+        fee=fee,
+        ecdsa_signature=ecdsa,
+    )
+
+
+def sign_transfer(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    from_index: int,
+    to_index: int,
+    token: int,
+    amount: int,
+    nonce: int,
+    fee: int,
+) -> Transfer:
+    """A Transfer signed with the sender's L2 key."""
+    tx = Transfer(chain_id, from_index, to_index, token, amount, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_nft_mint(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    minter_index: int,
+    collection_id: int,
+    to_index: int,
+    content_hash: int,
+    nonce: int,
+    fee: int,
+) -> NftMint:
+    """An NftMint signed with the minter account's L2 key."""
+    tx = NftMint(chain_id, minter_index, collection_id, to_index, content_hash, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_nft_transfer(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    from_index: int,
+    to_index: int,
+    nft_id: int,
+    nonce: int,
+    fee: int,
+) -> NftTransfer:
+    """An NftTransfer signed with the owner's L2 key."""
+    tx = NftTransfer(chain_id, from_index, to_index, nft_id, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign(key: PrivateKey, tx: SignedByL2Key) -> SignedByL2Key:
+    """`tx` with its signature replaced by `key`'s signature of its message."""
+    return replace(tx, signature=key.sign(tx.message))
