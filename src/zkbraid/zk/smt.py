@@ -77,12 +77,12 @@ class SparseMerkleTree:
         if not 1 <= depth <= MAX_DEPTH:
             raise ValueError(f"tree depth must be in 1..{MAX_DEPTH}, got {depth}")
         self._nodes = nodes
-        self._prefix = prefix
+        self._level_prefixes = [prefix + bytes((level,)) for level in range(depth + 1)]
         self.depth = depth
         self._dirty: set[int] = set()
 
     def _key(self, level: int, index: int) -> bytes:
-        return self._prefix + bytes((level,)) + index.to_bytes(8, "big")
+        return self._level_prefixes[level] + index.to_bytes(8, "big")
 
     def _node(self, level: int, index: int) -> int:
         return self._nodes.get(self._key(level, index), EMPTY_HASHES[level])
