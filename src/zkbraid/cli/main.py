@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zkbraid.cli import output as out
+from zkbraid.errors import BraidError
 from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 
@@ -330,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         out.fail(str(e))
     except TxFailed as e:
         out.fail(str(e))
+    except BraidError as e:
+        out.fail(f"{e.name}: {e}")
     except (OSError, ValueError) as e:
         out.fail(str(e))
     except KeyboardInterrupt:
