@@ -71,6 +71,8 @@ logger = logging.getLogger(__name__)
 ANCESTOR_DEPTH = 256
 #: Decoded blocks kept for the JSON-RPC.
 BLOCK_CACHE_SIZE = 256
+#: Decoded transactions kept by raw bytes.
+DECODED_TX_CACHE_SIZE = 8_192
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ class FastChain:
         self._db = StateDB(kv)
         self._blocks = BlockStore(kv)
         self._block_cache: OrderedDict[bytes, BlockRecord] = OrderedDict()
+        # Recently decoded transactions by raw bytes: the node decodes before checking, and
+        # checks again when it rechecks its mempool.
+        self._decoded: dict[bytes, FastTx] = {}
         # Hashes of the head and its ancestors, newest first: BLOCKHASH for the next block.
         self._ancestors: deque[Hash32] = deque(maxlen=ANCESTOR_DEPTH)
         self._head_header: BlockHeaderAPI
@@ -215,6 +220,8 @@ class FastChain:
         accounts = FastAccountDB(db, BLANK_ROOT_HASH)
         for address, balance in sorted(self.params.genesis_alloc.items()):
             accounts.set_balance(Address(address), balance)
+        for address, code in sorted(self.params.genesis_code.items()):
+            accounts.set_code(Address(address), code)
         accounts.persist()
         header = PragueBlockHeader(
             difficulty=0,
@@ -224,6 +231,8 @@ class FastChain:
             state_root=accounts.state_root,
             base_fee_per_gas=self.params.initial_base_fee,
             nonce=POST_MERGE_NONCE,
+            # The chain id is in no header field: the genesis names it, so each chain's differs.
+            extra_data=b"zkbraid fast chain " + self.params.chain_id.to_bytes(8, "big"),
         )
         if kv is not None:
             BlockStore(kv).put_block(header.hash, BlockRecord(header, (), (), (), ()), ())
@@ -272,7 +281,14 @@ class FastChain:
         Raises MalformedTransaction, UnprotectedTransaction, WrongChainId, InvalidSignature,
         TipAboveMaxFee, GasLimitExceeded, IntrinsicGasTooLow.
         """
-        return decode_transaction(raw, self._tx_builder, self.params)
+        cache = self._decoded
+        ftx = cache.get(raw)
+        if ftx is None:
+            ftx = decode_transaction(raw, self._tx_builder, self.params)
+            cache[ftx.raw] = ftx
+            if len(cache) > DECODED_TX_CACHE_SIZE:
+                del cache[next(iter(cache))]
+        return ftx
 
     def check_transaction(self, raw: bytes, *, pending_nonce: int | None = None) -> FastTx:
         """Decodes and validates a raw transaction against the head state; changes nothing.
@@ -338,7 +354,21 @@ class FastChain:
         if timestamp >= 2**64:
             raise InvalidBlock(f"timestamp {timestamp} does not fit in 64 bits")
         credit_list = self._validated_credits(credits)
+        try:
+            return self._build_block(parent, txs, timestamp, credit_list)
+        except BaseException:
+            # The shared account cache may already describe the unfinished block's state.
+            self._db.accounts.clear()
+            self._set_head(parent)
+            raise
 
+    def _build_block(
+        self,
+        parent: BlockHeaderAPI,
+        txs: Sequence[FastTx],
+        timestamp: int,
+        credit_list: list[tuple[bytes, int]],
+    ) -> FastBlockResult:
         number = parent.block_number + 1
         base_fee = self._next_base_fee
         gas_limit = self.params.block_gas_limit
@@ -360,6 +390,8 @@ class FastChain:
         )
 
         for address, wei in credit_list:
+            if state.get_balance(Address(address)) + wei > UINT256_MAX:
+                raise InvalidBlock(f"a credit takes 0x{address.hex()} beyond 2^256 wei")
             state.delta_balance(Address(address), wei)
 
         outcomes: list[TxOutcome] = []
@@ -600,9 +632,9 @@ class FastChain:
     def _run_call(self, request: CallRequest, state: StateAPI, gas: int) -> ComputationAPI:
         """Runs a call on `state` and rolls the state back afterwards."""
         tx = self._call_transaction(request, state, gas)
+        state.lock_changes()  # resets the warm sets (EIP-2929); must precede the snapshot
         snapshot = state.snapshot()
         try:
-            state.lock_changes()
             return state.apply_transaction(tx)
         except ValidationError as exc:
             message = str(exc)
@@ -654,11 +686,17 @@ class FastChain:
         tx = self._call_transaction(request, state, hi)
         used = self.vm_class.finalize_gas_used(tx, computation)
         consumed = hi - computation.get_gas_remaining()
-        lo = max(used, intrinsic_gas(tx), floor_data_gas(request.data)) - 1
-        # Most calls succeed with what they consumed plus the 1/64 that CALLs withhold.
-        guess = min(hi, max(consumed, lo + 1) * 64 // 63 + 2_300)
-        if guess < hi and not self._run_call(request, state, guess).is_error:
-            hi = guess
+        # No gas limit below what the call consumed before refunds can succeed.
+        lo = max(consumed, used, intrinsic_gas(tx), floor_data_gas(request.data)) - 1
+        # Plain transfers and calls without nested CALLs succeed with exactly that; most others
+        # with it plus the 1/64 that each CALL withholds (EIP-150).
+        for guess in (lo + 1, (lo + 1) * 64 // 63 + 2_300):
+            if guess >= hi:
+                break
+            if not self._run_call(request, state, guess).is_error:
+                hi = guess
+                break
+            lo = guess
         while hi - lo > 1 and (hi - lo) * 1000 > hi * 15:
             mid = (hi + lo) // 2
             if self._run_call(request, state, mid).is_error:

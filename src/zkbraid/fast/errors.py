@@ -94,10 +94,10 @@ class CallFailed(BraidError):
 
 
 class ExecutionReverted(BraidError):
-    """An `eth_call` / `eth_estimateGas` that reverted; `data` is the revert data, as geth gives it.
+    """An `eth_call` / `eth_estimateGas` that reverted; `data` is the revert data.
 
-    JSON-RPC error code 3 (geth's): the API should put `data_hex` in the error's `data` field,
-    which is where web3.py looks for the revert reason.
+    JSON-RPC error code 3 with the revert data as hex in the error's `data` field, as geth
+    answers and where web3.py looks for the revert reason (`rpc_data`, used by the API layer).
     """
 
     code: ClassVar[int] = 3
@@ -105,7 +105,4 @@ class ExecutionReverted(BraidError):
     def __init__(self, message: str, data: bytes) -> None:
         super().__init__(message)
         self.data = data
-
-    @property
-    def data_hex(self) -> str:
-        return "0x" + self.data.hex()
+        self.rpc_data = "0x" + data.hex()

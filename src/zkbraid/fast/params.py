@@ -22,6 +22,8 @@ class FastParams:
     block_gas_limit: int = 30_000_000
     #: Balances (wei) of the genesis state, by 20-byte address.
     genesis_alloc: Mapping[bytes, int] = field(default_factory=dict)
+    #: Runtime code of the genesis state, by address (predeployed contracts).
+    genesis_code: Mapping[bytes, bytes] = field(default_factory=dict)
     #: Timestamp (unix seconds) of the genesis block.
     genesis_timestamp: int = 0
     #: Base fee of block 1 (EIP-1559), wei per gas.
@@ -33,6 +35,9 @@ class FastParams:
     min_base_fee: int = GWEI
     #: Largest accepted raw transaction, in bytes (geth's txpool uses 128 KiB too).
     max_tx_size: int = 128 * 1024
+    #: Tip that `eth_maxPriorityFeePerGas` suggests (and `eth_gasPrice` adds to the base fee):
+    #: the fast chain has no tip auction, so wallets need not pay one.
+    suggested_priority_fee: int = 0
     #: Priority fees go to this address (there is no proposer reward on the fast chain).
     fee_recipient: bytes = b"\x00" * 20
     #: `web3_clientVersion`.
@@ -51,8 +56,8 @@ class FastParams:
             raise ValueError(f"chain_id must be in (0, 2^64), got {self.chain_id}")
         if not 21_000 <= self.block_gas_limit < 2**63:
             raise ValueError(f"block_gas_limit out of range: {self.block_gas_limit}")
-        if self.initial_base_fee < 0 or self.min_base_fee < 0:
-            raise ValueError("base fees must not be negative")
+        if self.initial_base_fee < 0 or self.min_base_fee < 0 or self.suggested_priority_fee < 0:
+            raise ValueError("fees must not be negative")
         if self.base_fee_adjusts and self.initial_base_fee < self.min_base_fee:
             raise ValueError("initial_base_fee is below min_base_fee")
         if len(self.fee_recipient) != 20:
@@ -64,3 +69,8 @@ class FastParams:
                 raise ValueError(f"genesis address must be 20 bytes: {address.hex()}")
             if not 0 <= balance <= UINT256_MAX:
                 raise ValueError(f"genesis balance out of range for {address.hex()}")
+        for address, code in self.genesis_code.items():
+            if len(address) != 20:
+                raise ValueError(f"genesis address must be 20 bytes: {address.hex()}")
+            if not code or len(code) > 24_576:
+                raise ValueError(f"genesis code of 0x{address.hex()} is empty or over 24 KiB")

@@ -30,7 +30,7 @@ from zkbraid.fast.errors import (
     WrongChainId,
 )
 from zkbraid.fast.params import FastParams
-from zkbraid.fast.trie import RLPItem, rlp_decode, rlp_encode, rlp_encode_uint
+from zkbraid.fast.trie import RLPItem, rlp_decode, rlp_encode
 
 LEGACY_TX_TYPE = 0
 ACCESS_LIST_TX_TYPE = 1
@@ -202,7 +202,12 @@ def signing_hash(raw: bytes, tx_type: int, chain_id: int) -> bytes:
     the payload without (v|y_parity, r, s), and EIP-155's (chain id, 0, 0) for legacy ones."""
     if tx_type == LEGACY_TX_TYPE:
         fields = _list_items(rlp_decode(raw))
-        unsigned = [*fields[:6], rlp_encode_uint(chain_id), b"", b""]
+        unsigned = [
+            *fields[:6],
+            chain_id.to_bytes((chain_id.bit_length() + 7) // 8, "big"),
+            b"",
+            b"",
+        ]
         return keccak(rlp_encode(unsigned))
     fields = _list_items(rlp_decode(raw[1:]))
     return keccak(raw[:1] + rlp_encode(list(fields[:-3])))
