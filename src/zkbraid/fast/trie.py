@@ -29,8 +29,28 @@ def rlp_encode(item: RLPItem) -> bytes:
         if len(item) == 1 and item[0] < 0x80:
             return item
         return _length_prefix(len(item), 0x80) + item
-    payload = b"".join([rlp_encode(child) for child in item])
-    return _length_prefix(len(payload), 0xC0) + payload
+    # Trie nodes are lists of short byte strings: encode those inline, recurse only into lists.
+    parts = []
+    for child in item:
+        if isinstance(child, bytes):
+            size = len(child)
+            if size == 1 and child[0] < 0x80:
+                parts.append(child)
+            elif size < 56:
+                parts.append(_SHORT_PREFIX[size] + child)
+            else:
+                parts.append(_length_prefix(size, 0x80) + child)
+        else:
+            parts.append(rlp_encode(child))
+    payload = b"".join(parts)
+    size = len(payload)
+    if size < 56:
+        return _LIST_PREFIX[size] + payload
+    return _length_prefix(size, 0xC0) + payload
+
+
+_SHORT_PREFIX = [bytes((0x80 + n,)) for n in range(56)]
+_LIST_PREFIX = [bytes((0xC0 + n,)) for n in range(56)]
 
 
 def rlp_encode_uint(value: int) -> bytes:
