@@ -81,6 +81,7 @@ class Run:
         nonces: dict[bytes, int] = {}
         timestamp = 1_700_000_000
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for i in range(0, len(raws), size):
             t0 = time.perf_counter()
             txs = []
@@ -99,9 +100,12 @@ class Run:
             check, execute, commit = check + t1 - t0, execute + t2 - t1, commit + t3 - t2
             block_ms.append((t3 - t0) * 1000)
         total = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
         n = len(raws)
         return {
             "tx/s": n / total,
+            # Per second of this process's CPU: less sensitive to other load on the machine.
+            "tx/cpu-s": n / cpu,
             "check us/tx": check / n * 1e6,
             "execute us/tx": execute / n * 1e6,
             "commit us/tx": commit / n * 1e6,

@@ -33,10 +33,6 @@ from eth.constants import (
 )
 from eth.exceptions import Revert
 from eth.vm.chain_context import ChainContext
-from eth.vm.forks.byzantium.constants import (
-    EIP658_TRANSACTION_STATUS_CODE_FAILURE,
-    EIP658_TRANSACTION_STATUS_CODE_SUCCESS,
-)
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.spoof import SpoofTransaction
 from eth_hash.auto import keccak
@@ -60,7 +56,14 @@ from zkbraid.fast.errors import (
 )
 from zkbraid.fast.params import UINT256_MAX, FastParams
 from zkbraid.fast.trie import ordered_trie_root, rlp_encode
-from zkbraid.fast.txs import FastTx, decode_transaction, floor_data_gas, intrinsic_gas
+from zkbraid.fast.txs import (
+    FastTx,
+    decode_transaction,
+    encode_receipt,
+    floor_data_gas,
+    intrinsic_gas,
+    logs_bloom,
+)
 from zkbraid.fast.vm import FastAccountDB, FastVM, base_fee_of
 from zkbraid.ledger.kv import KVNamespace, memory_store
 
@@ -396,7 +399,7 @@ class FastChain:
 
         outcomes: list[TxOutcome] = []
         included: list[FastTx] = []
-        receipts: list[ReceiptAPI] = []
+        receipts: list[bytes] = []
         gas_used = 0
         bloom = 0
         for ftx in txs:
@@ -426,22 +429,17 @@ class FastChain:
             state.commit(snapshot)
             tx_gas = self.vm_class.finalize_gas_used(ftx.transaction, computation)
             gas_used += tx_gas
-            status = (
-                EIP658_TRANSACTION_STATUS_CODE_FAILURE
-                if computation.is_error
-                else EIP658_TRANSACTION_STATUS_CODE_SUCCESS
-            )
-            receipt = ftx.transaction.make_receipt(status, gas_used, computation.get_log_entries())
-            bloom |= receipt.bloom
-            receipts.append(receipt)
+            success = not computation.is_error
+            logs = computation.get_log_entries()
+            receipt_bloom = logs_bloom(logs)
+            bloom |= receipt_bloom
+            receipts.append(encode_receipt(ftx.type, success, gas_used, receipt_bloom, logs))
             included.append(ftx)
-            error = None if not computation.is_error else _vm_error_message(computation)
-            outcomes.append(
-                TxOutcome(ftx.hash, True, 0 if computation.is_error else 1, tx_gas, error)
-            )
+            error = None if success else _vm_error_message(computation)
+            outcomes.append(TxOutcome(ftx.hash, True, int(success), tx_gas, error))
 
         state.persist()
-        encoded_receipts = tuple(r.encode() for r in receipts)
+        encoded_receipts = tuple(receipts)
         raw_txs = tuple(f.raw for f in included)
         header = context_header.copy(
             state_root=state.state_root,

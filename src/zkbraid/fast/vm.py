@@ -27,11 +27,13 @@ from eth.constants import (
 from eth.db.account import AccountDB
 from eth.db.backends.base import BaseDB
 from eth.db.journal import JournalDB
+from eth.vm.code_stream import CodeStream
 from eth.vm.forks.london.constants import (
     BASE_FEE_MAX_CHANGE_DENOMINATOR,
     ELASTICITY_MULTIPLIER,
 )
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
 from eth.vm.message import Message
 from eth_hash.auto import keccak
@@ -231,8 +233,33 @@ class FastTransactionExecutor(PragueTransactionExecutor):
         )
 
 
+#: JUMPDEST analysis (valid, invalid positions) by contract code, shared by every computation
+#: that runs the same code: the result depends on the code alone.
+_JUMP_ANALYSIS: dict[bytes, tuple[set[int], set[int]]] = {}
+_JUMP_ANALYSIS_SIZE = 4_096
+
+
+class FastComputation(PragueComputation):
+    """Prague's computation, reusing the jump-destination analysis of code it has run before
+    (py-evm redoes it lazily for every message)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.msg.code
+        if len(code) < 64:
+            return
+        analysis = _JUMP_ANALYSIS.get(code)
+        if analysis is None:
+            if len(_JUMP_ANALYSIS) >= _JUMP_ANALYSIS_SIZE:
+                del _JUMP_ANALYSIS[next(iter(_JUMP_ANALYSIS))]
+            analysis = _JUMP_ANALYSIS[code] = (set(), set())
+        stream = cast(CodeStream, self.code)
+        stream.valid_positions, stream.invalid_positions = analysis
+
+
 class FastState(PragueState):
     account_db_class = FastAccountDB
+    computation_class = FastComputation
     transaction_executor_class = FastTransactionExecutor
     # BaseState.logger builds a logger on every access (twice per transaction).
     logger = get_extended_debug_logger("eth.vm.state.FastState")  # type: ignore[assignment]
