@@ -26,7 +26,9 @@ def test_cli_walkthrough(node: NodeProcess, tmp_path: Path) -> None:
 
     braid(node, "faucet", str(key))
     braid(node, "zk", "register", "--key", str(key))
-    out = braid(node, "--json", "zk", "transfer", "--key", "dev:0", "--to", address, "--amount", "77")
+    out = braid(
+        node, "--json", "zk", "transfer", "--key", "dev:0", "--to", address, "--amount", "77"
+    )
     assert json.loads(out.stdout)["status"] == "committed"
 
     account = json.loads(braid(node, "--json", "zk", "account", str(key)).stdout)
@@ -34,8 +36,19 @@ def test_cli_walkthrough(node: NodeProcess, tmp_path: Path) -> None:
 
     minted = json.loads(
         braid(
-            node, "--json", "zk", "nft", "mint", "--key", "dev:0", "--collection", "0",
-            "--content", "0xabc", "--to", address,
+            node,
+            "--json",
+            "zk",
+            "nft",
+            "mint",
+            "--key",
+            "dev:0",
+            "--collection",
+            "0",
+            "--content",
+            "0xabc",
+            "--to",
+            address,
         ).stdout
     )
     nft_id = str(minted["result"]["nftId"])

@@ -3,6 +3,7 @@ input answered by a specific JSON-RPC error that leaves all state unchanged."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -208,7 +209,7 @@ def test_interleaved_order(client: BraidClient) -> None:
     blocks = client.blocks(1, head)
     assert [b["height"] for b in blocks] == list(range(1, head + 1))
     assert {b["chain"] for b in blocks} == {"ZK", "FAST"}
-    for prev, b in zip(blocks, blocks[1:], strict=False):
+    for prev, b in itertools.pairwise(blocks):
         assert b["parentHash"] == prev["hash"]
     last_of: dict[str, dict[str, Any]] = {}
     for b in blocks:
