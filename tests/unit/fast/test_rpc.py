@@ -305,3 +305,49 @@ def test_send_raw_transaction_errors_pass_through(node: Node) -> None:
 
     with pytest.raises(NonceTooHigh):
         node.api.eth_sendRawTransaction(["0x" + transfer(ALICE, addr(BOB), 1, 7).hex()])
+
+
+def test_block_size_is_the_block_rlp_length(node: Node) -> None:
+    import rlp
+    from eth.vm.forks.prague.blocks import PragueBlock
+
+    node.automine = False
+    node.submit(transfer(ALICE, addr(BOB), 1, 0, gasPrice=GWEI))
+    node.submit(transfer(BOB, addr(ALICE), 1, 0))
+    node.mine()
+    record = node.chain.block_by_number(1)
+    assert record is not None
+    builder = node.chain.vm_class.get_transaction_builder()
+    txs = [builder.decode(raw) for raw in record.raw_transactions]
+    block = PragueBlock(record.header, txs, [], [])
+    expected = len(rlp.encode(block))
+    assert node.api.eth_getBlockByNumber(["0x1", False])["size"] == hex(expected)
+
+
+def test_transactions_by_index_fee_history_and_misc(node: Node) -> None:
+    methods = node.api.methods()
+    node.automine = False
+    legacy = transfer(ALICE, addr(BOB), 1, 0, gasPrice=3 * GWEI)
+    dynamic = transfer(BOB, addr(ALICE), 1, 0, maxFeePerGas=5 * GWEI, maxPriorityFeePerGas=GWEI)
+    node.submit(legacy)
+    node.submit(dynamic)
+    node.mine()
+    first = methods["eth_getTransactionByBlockNumberAndIndex"](["0x1", "0x0"])
+    assert first["hash"] == "0x" + keccak(legacy).hex()
+    assert first["type"] == "0x0" and first["gasPrice"] == hex(3 * GWEI)
+    assert first["v"] in (hex(2 * CHAIN_ID + 35), hex(2 * CHAIN_ID + 36))
+    second = methods["eth_getTransactionByBlockHashAndIndex"](
+        ["0x" + node.chain.head_header.hash.hex(), "0x1"]
+    )
+    assert second["type"] == "0x2" and second["gasPrice"] == hex(2 * GWEI)
+    assert second["maxPriorityFeePerGas"] == hex(GWEI) and second["accessList"] == []
+    assert methods["eth_getTransactionByBlockNumberAndIndex"](["0x1", "0x2"]) is None
+    history = methods["eth_feeHistory"](["0x2", "latest", [0, 50, 100]])
+    assert history["oldestBlock"] == "0x0"
+    assert history["reward"][0] == ["0x0", "0x0", "0x0"]  # genesis: no transactions
+    assert history["reward"][1] == [hex(GWEI), hex(GWEI), hex(2 * GWEI)]  # as geth
+    assert history["gasUsedRatio"][1] == 42_000 / 30_000_000
+    assert methods["eth_getUncleCountByBlockNumber"](["0x1"]) == "0x0"
+    assert methods["web3_sha3"](["0x"]) == "0x" + keccak(b"").hex()
+    assert methods["eth_maxPriorityFeePerGas"]([]) == "0x0"
+    assert methods["web3_clientVersion"]([]).startswith("zkbraid/")
