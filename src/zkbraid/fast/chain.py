@@ -1,10 +1,13 @@
 """The fast chain: signed Ethereum transactions executed by py-evm, blocks kept in the KV store.
 
-The node orders fast blocks in the global ledger and calls `execute_block`, which is the fast
-chain's state transition: it reads the parent from the KV namespace, applies the block's credits
-and transactions, compares nothing but builds every root, and writes the block back through the
-KV buffer, which the node commits with the ledger block. Nothing here reads a clock or does I/O
-beyond the KV namespace, so the same inputs give the same block on every node.
+The node orders fast blocks in the global ledger and calls `execute_block`, the fast chain's
+state transition: on top of the head it applies the block's credits, then its transactions, builds
+every root (state, transactions, receipts), checks the header against the chain's rules and writes
+the block through the KV buffer, which the node commits with the ledger block. Nothing here reads
+a clock or does I/O beyond the KV namespace, so the same inputs give the same block on every node.
+
+If the node does not commit the KV buffer after `execute_block` (it discards it, or the call
+raised), it must call `reload()` so that the chain forgets the block.
 
 Not thread-safe: the node serialises every call (admission, blocks and JSON-RPC) with its lock.
 """
@@ -284,6 +287,7 @@ class FastChain:
         Raises MalformedTransaction, UnprotectedTransaction, WrongChainId, InvalidSignature,
         TipAboveMaxFee, GasLimitExceeded, IntrinsicGasTooLow.
         """
+        raw = bytes(raw)
         cache = self._decoded
         ftx = cache.get(raw)
         if ftx is None:
@@ -464,8 +468,8 @@ class FastChain:
         block_hash = bytes(header.hash)
         self._blocks.put_block(block_hash, record, [f.hash for f in included])
         self._remember_block(block_hash, record)
-        self._ancestors.appendleft(Hash32(block_hash))
         self._set_head(header)
+        self._ancestors.appendleft(Hash32(block_hash))
         self._db.trim_caches()
         return FastBlockResult(
             number=number,
