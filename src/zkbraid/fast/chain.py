@@ -61,13 +61,14 @@ from zkbraid.fast.params import UINT256_MAX, FastParams
 from zkbraid.fast.trie import ordered_trie_root, rlp_encode
 from zkbraid.fast.txs import (
     FastTx,
+    LogEntry,
     decode_transaction,
     encode_receipt,
     floor_data_gas,
     intrinsic_gas,
     logs_bloom,
 )
-from zkbraid.fast.vm import FastAccountDB, FastVM, base_fee_of
+from zkbraid.fast.vm import FastAccountDB, FastComputation, FastVM, base_fee_of
 from zkbraid.ledger.kv import KVNamespace, memory_store
 
 logger = logging.getLogger(__name__)
@@ -159,8 +160,11 @@ class Account:
 class FastChain:
     """The fast chain over one KV namespace: admission checks, block execution, state reads."""
 
-    def __init__(self, kv: KVNamespace, params: FastParams) -> None:
+    def __init__(self, kv: KVNamespace, params: FastParams, *, fast_transfers: bool = True) -> None:
         self.params = params
+        #: Apply plain transfers (to an address without code) without running the EVM; the
+        #: result is the same (tests compare both paths and stock py-evm).
+        self.fast_transfers = fast_transfers
         self.vm_class = FastVM.configure(
             __name__="ConfiguredFastVM",
             block_gas_limit=params.block_gas_limit,
@@ -170,6 +174,7 @@ class FastChain:
         self._tx_builder = self.vm_class.get_transaction_builder()
         self._receipt_builder = self.vm_class.get_receipt_builder()
         self._chain_context = ChainContext(params.chain_id)
+        self._precompiles = frozenset(FastComputation.get_precompiles())
         self._kv = kv
         self._db = StateDB(kv)
         self._blocks = BlockStore(kv)
@@ -420,7 +425,16 @@ class FastChain:
             state.lock_changes()
             snapshot = state.snapshot()
             try:
-                computation = state.apply_transaction(ftx.transaction)
+                logs: Sequence[LogEntry]
+                if self._is_plain_transfer(state, ftx):
+                    tx_gas = self._apply_plain_transfer(state, ftx, base_fee)
+                    success, logs, error = True, (), None
+                else:
+                    computation = state.apply_transaction(ftx.transaction)
+                    tx_gas = self.vm_class.finalize_gas_used(ftx.transaction, computation)
+                    success = not computation.is_error
+                    logs = computation.get_log_entries()
+                    error = None if success else _vm_error_message(computation)
             except ValidationError as exc:
                 state.revert(snapshot)
                 outcomes.append(TxOutcome(ftx.hash, False, None, 0, str(exc), "ValidationError"))
@@ -431,15 +445,11 @@ class FastChain:
                 outcomes.append(TxOutcome(ftx.hash, False, None, 0, repr(exc), "InternalError"))
                 continue
             state.commit(snapshot)
-            tx_gas = self.vm_class.finalize_gas_used(ftx.transaction, computation)
             gas_used += tx_gas
-            success = not computation.is_error
-            logs = computation.get_log_entries()
             receipt_bloom = logs_bloom(logs)
             bloom |= receipt_bloom
             receipts.append(encode_receipt(ftx.type, success, gas_used, receipt_bloom, logs))
             included.append(ftx)
-            error = None if success else _vm_error_message(computation)
             outcomes.append(TxOutcome(ftx.hash, True, int(success), tx_gas, error))
 
         state.persist()
@@ -480,6 +490,48 @@ class FastChain:
             gas_used=gas_used,
             outcomes=tuple(outcomes),
         )
+
+    def _is_plain_transfer(self, state: StateAPI, ftx: FastTx) -> bool:
+        """A call to an address without code that is not a precompile: no EVM code runs."""
+        to = ftx.to
+        return (
+            self.fast_transfers
+            and to is not None
+            and to not in self._precompiles
+            and state.get_code_hash(Address(to)) == EMPTY_SHA3
+        )
+
+    @staticmethod
+    def _apply_plain_transfer(state: StateAPI, ftx: FastTx, base_fee: int) -> int:
+        """The state changes of a plain transfer, in py-evm's order, without building an EVM
+        message and computation (tests compare every root with py-evm's full path).
+
+        The caller has checked nonce, balance (value + gas * max fee) and the base fee. Returns
+        the gas used: the intrinsic gas or EIP-7623's calldata floor, whichever is higher.
+        """
+        tx = ftx.transaction
+        sender, to = Address(ftx.sender), Address(cast(bytes, ftx.to))
+        price = min(ftx.max_fee_per_gas, base_fee + ftx.max_priority_fee_per_gas)
+        gas_used = max(tx.intrinsic_gas, floor_data_gas(tx.data))
+        # Buy gas, bump the nonce (py-evm: build_evm_message).
+        state.delta_balance(sender, -ftx.gas * price)
+        state.increment_nonce(sender)
+        # Move the value and touch the recipient (py-evm: apply_message).
+        if ftx.value:
+            state.delta_balance(sender, -ftx.value)
+            state.delta_balance(to, ftx.value)
+        state.touch_account(to)
+        # Refund unused gas, pay the tip, clear touched empty accounts (py-evm:
+        # finalize_computation, EIP-161).
+        refund = (ftx.gas - gas_used) * price
+        if refund:
+            state.delta_balance(sender, refund)
+        coinbase = state.coinbase
+        state.delta_balance(coinbase, gas_used * (price - base_fee))
+        for account in (coinbase, to):
+            if state.account_exists(account) and state.account_is_empty(account):
+                state.delete_account(account)
+        return gas_used
 
     @staticmethod
     def _validated_credits(credits: Sequence[tuple[bytes, int]]) -> list[tuple[bytes, int]]:

@@ -6,6 +6,7 @@ receipts), so the same data can serve as a vector.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from eth_utils import function_signature_to_4byte_selector
 from zkbraid.fast.chain import CallRequest, FastChain
 from zkbraid.fast.errors import ExecutionReverted, InvalidBlock, NonceTooHigh, NonceTooLow
 from zkbraid.fast.params import FastParams
+from zkbraid.ledger.kv import memory_store
 
 from .game import GAME_BYTECODE
 from .helpers import (
@@ -483,3 +485,68 @@ def test_params_validation() -> None:
         FastParams(genesis_alloc={b"\x01": 1})
     with pytest.raises(ValueError):
         FastParams(fee_recipient=b"")
+
+
+# -- the plain-transfer path agrees with the EVM path ---------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
+    """Random transfers with the edge cases of EIP-161 and gas accounting, applied by both paths:
+    zero values to absent accounts, self-transfers, calldata to EOAs (EIP-7623 floor), access
+    lists, zero tips to an absent or an existing-but-empty fee recipient, a precompile as the
+    recipient (which always goes through the EVM), legacy and typed transactions."""
+    rng = random.Random(seed)
+    empty = DAVE  # exists at genesis with nothing: touching it deletes it
+    fee_recipient = addr(empty) if seed % 2 else b"\x00" * 20
+    alloc = default_params().genesis_alloc | {addr(empty): 0}
+    params = default_params(genesis_alloc=alloc, fee_recipient=fee_recipient)
+    stores = [memory_store(), memory_store()]
+    fast = FastChain(stores[0].namespace("fast"), params, fast_transfers=True)
+    slow = FastChain(stores[1].namespace("fast"), params, fast_transfers=False)
+    taken: list[int] = []
+    plain = fast._apply_plain_transfer
+
+    def counted(*args: Any) -> int:
+        taken.append(len(taken) + 1)
+        return plain(*args)
+
+    fast._apply_plain_transfer = counted  # type: ignore[method-assign]
+    senders = [ALICE, BOB, CAROL]
+    targets = [addr(a) for a in (ALICE, BOB, CAROL, DAVE, NOBODY)] + [b"\x00" * 19 + b"\x04"]
+    nonces = dict.fromkeys(range(3), 0)
+    for block in range(6):
+        raws = []
+        for _ in range(rng.randint(1, 8)):
+            s = rng.randrange(3)
+            fields: dict[str, Any] = {"gas": 60_000}
+            kind = rng.randrange(4)
+            if kind == 0:
+                fields |= {"gasPrice": GWEI * rng.randint(1, 3)}
+            elif kind == 1:
+                fields |= {
+                    "gasPrice": GWEI,
+                    "type": 1,
+                    "accessList": [
+                        {"address": "0x" + "11" * 20, "storageKeys": ["0x" + "00" * 32]}
+                    ],
+                }
+            else:
+                fields |= {
+                    "maxFeePerGas": 3 * GWEI,
+                    "maxPriorityFeePerGas": rng.choice([0, 1, GWEI]),
+                }
+            if rng.random() < 0.3:
+                fields["data"] = rng.randbytes(rng.randint(1, 200))
+            value = rng.choice([0, 0, 1, 10**15])
+            raws.append(transfer(senders[s], rng.choice(targets), value, nonces[s], **fields))
+            nonces[s] += 1
+        results = [
+            chain.execute_block([chain.decode_transaction(r) for r in raws], 100 + block)
+            for chain in (fast, slow)
+        ]
+        assert results[0] == results[1]
+        assert all(o.included for o in results[0].outcomes)
+    for address in [*targets, fee_recipient]:
+        assert fast.account(address) == slow.account(address)
+    assert taken and taken[-1] > 5  # the plain-transfer path did run
