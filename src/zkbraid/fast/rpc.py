@@ -281,19 +281,18 @@ class EthApi:
         base_fees: list[str] = []
         ratios: list[float] = []
         rewards: list[list[str]] = []
-        last: BlockHeaderAPI | None = None
+        headers: list[BlockHeaderAPI] = []
         for number in range(oldest, newest + 1):
             record = self.chain.block_by_number(number)
             if record is None:
                 raise BlockNotFound(f"block {number} is missing")
-            header = record.header
-            base_fees.append(_q(base_fee_of(header)))
-            ratios.append(header.gas_used / header.gas_limit)
+            headers.append(record.header)
+            base_fees.append(_q(base_fee_of(record.header)))
+            ratios.append(record.header.gas_used / record.header.gas_limit)
             if percentiles is not None:
                 rewards.append([_q(r) for r in self._block_rewards(record, percentiles)])
-            last = header
-        assert last is not None  # the range holds at least one block
-        base_fees.append(_q(self.chain.vm_class.expected_base_fee(last)))
+        # The base fee of the block after the newest one, as the specification asks.
+        base_fees.append(_q(self.chain.vm_class.expected_base_fee(headers[-1])))
         result: dict[str, Any] = {
             "oldestBlock": _q(oldest),
             "baseFeePerGas": base_fees,

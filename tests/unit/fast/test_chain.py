@@ -550,3 +550,14 @@ def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
     for address in [*targets, fee_recipient]:
         assert fast.account(address) == slow.account(address)
     assert taken and taken[-1] > 5  # the plain-transfer path did run
+
+
+def test_state_keys_are_content_addressed() -> None:
+    """The node and code caches rely on it: every key py-evm writes is keccak(value)."""
+    store, chain = new_chain()
+    run(chain, history())
+    store.write_buffer()
+    state_items = [(k, v) for k, v in store.namespace("fast").items() if k[:1] == b"s"]
+    assert len(state_items) > 10
+    for key, value in state_items:
+        assert key[1:] == keccak(value)
