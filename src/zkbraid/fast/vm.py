@@ -15,7 +15,14 @@ from __future__ import annotations
 from typing import Any, ClassVar, NamedTuple, cast
 
 from eth._utils.address import generate_contract_address
-from eth.abc import BlockHeaderAPI, DatabaseAPI, MessageAPI, SignedTransactionAPI
+from eth.abc import (
+    AccountStorageDatabaseAPI,
+    AtomicDatabaseAPI,
+    BlockHeaderAPI,
+    DatabaseAPI,
+    MessageAPI,
+    SignedTransactionAPI,
+)
 from eth.constants import (
     BLANK_ROOT_HASH,
     CREATE_CONTRACT_ADDRESS,
@@ -26,7 +33,10 @@ from eth.constants import (
 )
 from eth.db.account import AccountDB
 from eth.db.backends.base import BaseDB
+from eth.db.batch import BatchDB
+from eth.db.cache import CacheDB
 from eth.db.journal import JournalDB
+from eth.db.storage import AccountStorageDB, PendingWrites, StorageLookup
 from eth.vm.code_stream import CodeStream
 from eth.vm.forks.london.constants import (
     BASE_FEE_MAX_CHANGE_DENOMINATOR,
@@ -35,11 +45,14 @@ from eth.vm.forks.london.constants import (
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
+from eth.vm.interrupt import MissingStorageTrieNode
 from eth.vm.message import Message
 from eth_hash.auto import keccak
 from eth_typing import Address, Hash32
 from eth_utils.exceptions import ValidationError
 from eth_utils.logging import get_extended_debug_logger
+from trie import exceptions as trie_exceptions
+from trie.hexary import HexaryTrie
 
 from zkbraid.fast.db import AccountCache
 from zkbraid.fast.trie import RLPItem, TrieUpdater, rlp_decode, rlp_encode
@@ -129,6 +142,120 @@ def _uint(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
+class _BatchedStorageLookup(StorageLookup):
+    """py-evm's StorageLookup (slot -> trie), with writes kept in a dict and applied to the
+    storage trie in one `TrieUpdater` pass when the root is asked for, instead of one
+    `HexaryTrie` insert per slot."""
+
+    def __init__(
+        self,
+        db: DatabaseAPI,
+        storage_root: Hash32,
+        address: Address,
+        decoded_nodes: dict[bytes, RLPItem] | None,
+    ) -> None:
+        self._decoded_nodes = decoded_nodes
+        super().__init__(db, storage_root, address)
+
+    def _initialize_to_root_hash(self, root_hash: Hash32) -> None:
+        super()._initialize_to_root_hash(root_hash)
+        self._pending: dict[bytes, bytes | None] = {}
+        self._changed = False
+        self._root: Hash32 | None = None
+
+    def __getitem__(self, key: bytes) -> bytes:
+        hashed_slot = self._decode_key(key)
+        if hashed_slot in self._pending:
+            return self._pending[hashed_slot] or b""
+        try:
+            value: bytes = self._get_read_trie()[hashed_slot]
+        except trie_exceptions.MissingTrieNode as exc:
+            raise MissingStorageTrieNode(
+                Hash32(exc.missing_node_hash),
+                self._starting_root_hash,
+                Hash32(exc.requested_key),
+                exc.prefix,
+                self._address,
+            ) from exc
+        return value
+
+    def _get_read_trie(self) -> HexaryTrie:
+        return HexaryTrie(self._db, root_hash=self._starting_root_hash)
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self._pending[self._decode_key(key)] = value
+        self._changed, self._root = True, None
+
+    def __delitem__(self, key: bytes) -> None:
+        self._pending[self._decode_key(key)] = None
+        self._changed, self._root = True, None
+
+    def _exists(self, key: bytes) -> bool:
+        return self[key] != b""
+
+    @property
+    def has_changed_root(self) -> bool:
+        return self._changed
+
+    def get_changed_root(self) -> Hash32:
+        if not self._changed:
+            raise ValidationError("Asked for changed root when no writes have been made")
+        if self._root is None:
+            if self._trie_nodes_batch is None:
+                self._trie_nodes_batch = BatchDB(self._db, read_through_deletes=True)
+            updater = TrieUpdater(self._trie_nodes_batch, self._decoded_nodes)
+            self._root = Hash32(updater.update(self._starting_root_hash, self._pending))
+        return self._root
+
+    def commit_to(self, db: DatabaseAPI) -> None:
+        root = self.get_changed_root()
+        if self._trie_nodes_batch is not None:
+            self._trie_nodes_batch.commit_to(db, apply_deletes=False)
+        self._initialize_to_root_hash(root)
+
+    def new_trie(self) -> int:
+        # As StorageLookup.new_trie, saving the pending writes instead of a write trie.
+        self._historical_write_tries.append(
+            PendingWrites(
+                (self._pending, self._changed, self._root),  # type: ignore[arg-type]
+                self._trie_nodes_batch,
+                self._starting_root_hash,
+            )
+        )
+        new_index = len(self._historical_write_tries)
+        self._starting_root_hash = BLANK_ROOT_HASH
+        self._trie_nodes_batch = None  # type: ignore[assignment]  # as py-evm's new_trie
+        self._pending, self._changed, self._root = {}, True, None
+        return new_index
+
+    def rollback_trie(self, trie_index: int) -> None:
+        if trie_index >= len(self._historical_write_tries):
+            raise ValidationError(f"no storage trie {trie_index} to roll back to")
+        saved, self._trie_nodes_batch, self._starting_root_hash = self._historical_write_tries[
+            trie_index
+        ]
+        self._pending, self._changed, self._root = saved  # type: ignore[misc]
+        del self._historical_write_tries[trie_index:]
+
+
+class _FastAccountStorageDB(AccountStorageDB):
+    """py-evm's AccountStorageDB over `_BatchedStorageLookup`."""
+
+    def __init__(
+        self,
+        db: AtomicDatabaseAPI,
+        storage_root: Hash32,
+        address: Address,
+        decoded_nodes: dict[bytes, RLPItem] | None,
+    ) -> None:
+        super().__init__(db, storage_root, address)
+        # Rebuild the pipeline of AccountStorageDB.__init__ over the batched lookup.
+        self._storage_lookup = _BatchedStorageLookup(db, storage_root, address, decoded_nodes)
+        self._storage_cache = CacheDB(self._storage_lookup)
+        self._locked_changes = JournalDB(self._storage_cache)
+        self._journal_storage = JournalDB(self._locked_changes)
+
+
 class FastAccountDB(AccountDB):
     """py-evm's AccountDB with speed-ups that change no result:
 
@@ -148,6 +275,19 @@ class FastAccountDB(AccountDB):
             view = _SharedAccountView(self._shared, self._trie_logger, self)
             self._trie_cache = view  # type: ignore[assignment]  # same interface as CacheDB
             self._journaltrie = JournalDB(view)
+
+    def _get_address_store(self, address: Address) -> AccountStorageDatabaseAPI:
+        # As AccountDB._get_address_store, with the batched storage lookup.
+        store = self._account_stores.get(address)
+        if store is None:
+            store = _FastAccountStorageDB(
+                self._raw_store_db,
+                self._get_storage_root(address),
+                address,
+                self._decoded_nodes,
+            )
+            self._account_stores[address] = store
+        return store
 
     def _get_account(self, address: Address, from_journal: bool = True) -> Any:
         # As AccountDB._get_account, with `_Account`.

@@ -116,59 +116,34 @@ def test_transfer_exact_balances(
     assert chain.account(addr(ALICE)).nonce == 1
 
 
-def test_state_and_receipt_roots_match_stock_pyevm() -> None:
-    """Blocks built by FastChain (batched trie, account cache, executor) and by py-evm's own
-    PragueState over a plain in-memory database end at the same roots."""
-    _, chain = new_chain()
+Blocks = list[tuple[list[bytes], list[tuple[bytes, int]]]]
+
+
+def assert_stock_pyevm_agrees(chain: FastChain, blocks: Blocks) -> list[Any]:
+    """Runs `blocks` on `chain` and the same included transactions on py-evm's own PragueState
+    over a plain in-memory database; every state, receipt root and gas total must agree."""
     reference_db = AtomicDB()
     reference = AccountDB(reference_db)
-    for address, wei in default_params().genesis_alloc.items():
+    for address, wei in chain.params.genesis_alloc.items():
         reference.set_balance(Address(address), wei)
+    for address, code in chain.params.genesis_code.items():
+        reference.set_code(Address(address), code)
     reference.persist()
     root = reference.state_root
-
-    deploy = sign(ALICE, nonce=0, gas=500_000, data=GAME_BYTECODE + abi_encode(["uint256"], [1]))
-    game = keccak(bytes.fromhex("d694") + addr(ALICE) + b"\x80")[12:]
-    blocks = [
-        ([deploy, transfer(BOB, addr(NOBODY), 1, 0), transfer(CAROL, addr(BOB), ETHER, 0)], []),
-        (
-            [
-                sign(
-                    BOB,
-                    nonce=1,
-                    to=game,
-                    gas=100_000,
-                    data=call_data("score(uint256)", ["uint256"], [9]),
-                ),
-                sign(
-                    ALICE,
-                    nonce=1,
-                    to=game,
-                    gas=100_000,
-                    data=call_data("score(uint256)", ["uint256"], [0]),
-                ),
-                transfer(NOBODY, addr(ALICE), 1, 0),  # left out: NOBODY has only 1 wei
-            ],
-            [(addr(DAVE), 7 * ETHER)],
-        ),
-        ([transfer(DAVE, addr(ALICE), ETHER, 0, gasPrice=GWEI)], []),
-    ]
+    assert root == chain.block_by_number(0).header.state_root  # type: ignore[union-attr]
     vm = chain.vm_class
-    for number, (raws, credits) in enumerate(blocks, start=1):
+    results = []
+    for raws, credits in blocks:
         result = chain.execute_block(
-            [
-                chain.check_transaction(r) if i == 0 else chain.decode_transaction(r)
-                for i, r in enumerate(raws)
-            ],
-            timestamp=100,
-            credits=credits,
+            [chain.decode_transaction(r) for r in raws], timestamp=100, credits=credits
         )
-        header = chain.block_by_number(number).header  # type: ignore[union-attr]
+        results.append(result)
+        header = chain.block_by_number(result.number).header  # type: ignore[union-attr]
         state = PragueVM.build_state(
             reference_db,
             header.copy(state_root=root),
             ChainContext(chain.params.chain_id),
-            [chain.block_hash(n) for n in range(number - 1, -1, -1)],  # type: ignore[misc]
+            [chain.block_hash(n) for n in range(result.number - 1, -1, -1)],  # type: ignore[misc]
         )
         for address, wei in credits:
             state.delta_balance(Address(address), wei)
@@ -180,21 +155,89 @@ def test_state_and_receipt_roots_match_stock_pyevm() -> None:
             tx = vm.get_transaction_builder().decode(raw)
             state.lock_changes()
             computation = state.apply_transaction(tx)
-            gas += vm.finalize_gas_used(tx, computation)
-            receipts.append(
-                vm.make_receipt(
-                    header.copy(gas_used=gas - vm.finalize_gas_used(tx, computation)),
-                    tx,
-                    computation,
-                    state,
-                )
-            )
+            used = vm.finalize_gas_used(tx, computation)
+            receipts.append(vm.make_receipt(header.copy(gas_used=gas), tx, computation, state))
+            gas += used
         state.persist()
         root = state.state_root
         assert root == header.state_root
         assert make_trie_root_and_nodes(receipts)[0] == header.receipt_root
         assert gas == header.gas_used
-    assert [o.included for o in result.outcomes] == [True]
+    return results
+
+
+def test_state_and_receipt_roots_match_stock_pyevm() -> None:
+    """Blocks built by FastChain (batched tries, caches, plain-transfer path, executor) and by
+    py-evm's own PragueState end at the same roots."""
+    _, chain = new_chain()
+    deploy = sign(ALICE, nonce=0, gas=500_000, data=GAME_BYTECODE + abi_encode(["uint256"], [1]))
+    game = keccak(bytes.fromhex("d694") + addr(ALICE) + b"\x80")[12:]
+
+    def score(who: Any, nonce: int, points: int) -> bytes:
+        data = call_data("score(uint256)", ["uint256"], [points])
+        return sign(who, nonce=nonce, to=game, gas=100_000, data=data)
+
+    blocks: Blocks = [
+        ([deploy, transfer(BOB, addr(NOBODY), 1, 0), transfer(CAROL, addr(BOB), ETHER, 0)], []),
+        (
+            [
+                score(BOB, 1, 9),
+                score(ALICE, 1, 0),
+                transfer(NOBODY, addr(ALICE), 1, 0),  # left out: NOBODY has only 1 wei
+            ],
+            [(addr(DAVE), 7 * ETHER)],
+        ),
+        ([transfer(DAVE, addr(ALICE), ETHER, 0, gasPrice=GWEI)], []),
+    ]
+    results = assert_stock_pyevm_agrees(chain, blocks)
+    assert [o.included for o in results[1].outcomes] == [True, True, False]
+
+
+#: Runtime code that stores each 64-byte (slot, value) pair of its calldata:
+#: PUSH0 JUMPDEST DUP1 CALLDATASIZE GT ISZERO PUSH1 0x18 JUMPI DUP1 CALLDATALOAD DUP2 PUSH1 0x20
+#: ADD CALLDATALOAD SWAP1 SSTORE PUSH1 0x40 ADD PUSH1 0x01 JUMP JUMPDEST STOP
+STORE_CODE = bytes.fromhex("5f5b803611156018578035816020013590556040016001565b00")
+STORE = b"\x5a" * 20
+#: Init code that stores 1 at slot 0, then self-destructs (EIP-6780: deleted in the same
+#: transaction, storage wiped): PUSH1 1 PUSH0 SSTORE PUSH0 SELFDESTRUCT.
+STORE_AND_DIE = bytes.fromhex("60015f555fff")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_storage_writes_match_stock_pyevm(seed: int) -> None:
+    """Slot writes, overwrites and deletions (value 0) across transactions and blocks, calls
+    that run out of gas midway (reverted writes), and a contract created and destroyed in one
+    transaction: the batched storage tries give py-evm's roots."""
+    rng = random.Random(seed)
+    _, chain = new_chain(genesis_code={STORE: STORE_CODE})
+    slots = [rng.randrange(2**256) for _ in range(6)] + [0, 1, 2]
+    nonces = {0: 0, 1: 0}
+    senders = [ALICE, BOB]
+    blocks: Blocks = []
+    for _ in range(5):
+        raws = []
+        for _ in range(rng.randint(1, 6)):
+            s = rng.randrange(2)
+            pairs = [
+                (rng.choice(slots), rng.choice([0, 0, 1, rng.randrange(2**256)]))
+                for _ in range(rng.randint(1, 5))
+            ]
+            data = b"".join(a.to_bytes(32, "big") + b.to_bytes(32, "big") for a, b in pairs)
+            gas = 30_000 if rng.random() < 0.2 else 400_000  # 30k: out of gas midway
+            if rng.random() < 0.15:
+                raws.append(sign(senders[s], nonce=nonces[s], gas=200_000, data=STORE_AND_DIE))
+            else:
+                raws.append(sign(senders[s], nonce=nonces[s], to=STORE, gas=gas, data=data))
+            nonces[s] += 1
+        blocks.append((raws, []))
+    results = assert_stock_pyevm_agrees(chain, blocks)
+    assert all(o.included for r in results for o in r.outcomes)
+    for slot in slots:
+        assert chain.get_storage(STORE, slot) == chain.get_storage(
+            STORE,
+            slot,
+            chain.block_by_number(5).header,  # type: ignore[union-attr]
+        )
 
 
 # -- rejections inside a block --------------------------------------------------------------
