@@ -5,7 +5,8 @@ the node does (no HTTP, no consensus, no mempool).
 Workloads:
 - transfers: signed EIP-1559 transfers, senders interleaved, to recipients half of which are new
   accounts (so the state trie grows as under real load);
-- calls: `Counter.increment(1)` (contracts/artifacts/Counter.json): a storage write and a log.
+- calls: `Counter.increment(1)` (a shared slot and a log) alternating with `Counter.pay()` (the
+  sender's own slot), from contracts/artifacts/Counter.json.
 
 Run: .venv/bin/python -m bench.fast_chain_inprocess [--senders 200] [--blocks 60]
 """
@@ -160,13 +161,18 @@ def main() -> None:
         run.blocks([deploy], 1)
         counter = keccak(bytes.fromhex("d694") + address(deployer) + b"\x80")[12:]
         increment = keccak(b"increment(uint256)")[:4] + (1).to_bytes(32, "big")
+        pay = keccak(b"pay()")[:4]
         nonce = {i: (1 if i == 0 else 0) for i in range(len(senders))}
         calls = []
         for k in range(args.blocks * args.block_size // 2):
             s = k % len(senders)
-            calls.append(sign(senders[s], nonce[s], counter, 100_000, increment, value=0))
+            # Alternately a shared slot and the sender's own slot (a new one the first time).
+            if k % 2:
+                calls.append(sign(senders[s], nonce[s], counter, 100_000, pay, value=k))
+            else:
+                calls.append(sign(senders[s], nonce[s], counter, 100_000, increment, value=0))
             nonce[s] += 1
-        print("calls (Counter.increment):", _fmt(run.blocks(calls, args.block_size)))
+        print("calls (Counter.increment / pay):", _fmt(run.blocks(calls, args.block_size)))
 
 
 def _fmt(result: dict[str, float]) -> str:
