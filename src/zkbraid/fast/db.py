@@ -37,10 +37,10 @@ NUMBER_PREFIX = b"n"
 TX_PREFIX = b"t"
 HEAD_KEY = b"head"
 
-#: Trie nodes and code kept in memory (each ~100-600 bytes).
-NODE_CACHE_SIZE = 250_000
-#: Decoded trie nodes kept for the state-root computation.
-DECODED_NODE_CACHE_SIZE = 100_000
+#: Trie nodes and code kept in memory (nodes are ~100-600 bytes: some 50 MB at most).
+NODE_CACHE_SIZE = 100_000
+#: Decoded trie nodes kept for the root computations (the upper levels are the hot ones).
+DECODED_NODE_CACHE_SIZE = 20_000
 #: Accounts (address -> RLP) of the head state kept in memory.
 ACCOUNT_CACHE_SIZE = 200_000
 

@@ -203,6 +203,7 @@ STORE = b"\x5a" * 20
 STORE_AND_DIE = bytes.fromhex("60015f555fff")
 
 
+@pytest.mark.filterwarnings("ignore:SELFDESTRUCT opcode:DeprecationWarning")
 @pytest.mark.parametrize("seed", range(3))
 def test_storage_writes_match_stock_pyevm(seed: int) -> None:
     """Slot writes, overwrites and deletions (value 0) across transactions and blocks, calls
