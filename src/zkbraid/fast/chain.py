@@ -78,6 +78,8 @@ logger = logging.getLogger(__name__)
 ANCESTOR_DEPTH = 256
 #: Decoded blocks kept for the JSON-RPC.
 BLOCK_CACHE_SIZE = 256
+#: Blocks whose decoded receipts are kept for the JSON-RPC.
+RECEIPT_CACHE_SIZE = 64
 #: Decoded transactions kept by raw bytes.
 DECODED_TX_CACHE_SIZE = 8_192
 
@@ -182,6 +184,7 @@ class FastChain:
         # Recently decoded transactions by raw bytes: the node decodes before checking, and
         # checks again when it rechecks its mempool.
         self._decoded: dict[bytes, FastTx] = {}
+        self._receipt_cache: dict[bytes, tuple[ReceiptAPI, ...]] = {}
         # Hashes of the head and its ancestors, newest first: BLOCKHASH for the next block.
         self._ancestors: deque[Hash32] = deque(maxlen=ANCESTOR_DEPTH)
         self._head_header: BlockHeaderAPI
@@ -222,6 +225,7 @@ class FastChain:
         """
         self._db.clear_caches()
         self._block_cache.clear()
+        self._receipt_cache.clear()
         self._load()
 
     def _make_genesis(self, kv: KVNamespace | None) -> BlockHeaderAPI:
@@ -586,10 +590,19 @@ class FastChain:
         return record, location[1]
 
     def decode_stored_transaction(self, raw: bytes) -> SignedTransactionAPI:
-        return self._tx_builder.decode(raw)
+        cached = self._decoded.get(raw)
+        return cached.transaction if cached is not None else self._tx_builder.decode(raw)
 
-    def decode_stored_receipt(self, encoded: bytes) -> ReceiptAPI:
-        return self._receipt_builder.decode(encoded)
+    def block_receipts(self, record: BlockRecord) -> tuple[ReceiptAPI, ...]:
+        """The decoded receipts of a stored block (kept for recent blocks: clients poll them)."""
+        block_hash = bytes(record.header.hash)
+        receipts = self._receipt_cache.get(block_hash)
+        if receipts is None:
+            receipts = tuple(self._receipt_builder.decode(r) for r in record.receipts)
+            self._receipt_cache[block_hash] = receipts
+            if len(self._receipt_cache) > RECEIPT_CACHE_SIZE:
+                del self._receipt_cache[next(iter(self._receipt_cache))]
+        return receipts
 
     # -- state reads -------------------------------------------------------------------------
 

@@ -311,9 +311,9 @@ class EthApi:
         base_fee = base_fee_of(record.header)
         tips: list[tuple[int, int]] = []
         previous = 0
-        for raw, encoded in zip(record.raw_transactions, record.receipts, strict=True):
+        receipts = self.chain.block_receipts(record)
+        for raw, receipt in zip(record.raw_transactions, receipts, strict=True):
             tx = self.chain.decode_stored_transaction(raw)
-            receipt = self.chain.decode_stored_receipt(encoded)
             tip = min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee)
             tips.append((tip, receipt.gas_used - previous))
             previous = receipt.gas_used
@@ -523,8 +523,7 @@ class EthApi:
         out: list[dict[str, Any]] = []
         log_index = 0
         previous_gas = 0
-        for index, encoded in enumerate(record.receipts):
-            receipt = self.chain.decode_stored_receipt(encoded)
+        for index, receipt in enumerate(self.chain.block_receipts(record)):
             if only is not None and index != only:
                 log_index += len(receipt.logs)
                 previous_gas = receipt.gas_used

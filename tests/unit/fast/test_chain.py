@@ -323,14 +323,14 @@ def test_contract_deploy_call_logs_and_revert() -> None:
     assert int.from_bytes(total, "big") == 12
     record = chain.block_by_number(2)
     assert record is not None
-    receipt = chain.decode_stored_receipt(record.receipts[0])
+    receipt = chain.block_receipts(record)[0]
     (log,) = receipt.logs
     assert log.address == game
     assert log.topics[0] == int.from_bytes(keccak(b"Scored(address,uint256,uint256)"), "big")
     assert log.topics[1] == int.from_bytes(addr(BOB), "big")
     assert abi_decode(["uint256", "uint256"], log.data) == (5, 12)
     assert record.header.bloom != 0
-    assert chain.decode_stored_receipt(record.receipts[1]).logs == ()
+    assert chain.block_receipts(record)[1].logs == ()
 
 
 def test_calls_see_block_context_and_revert_data() -> None:
