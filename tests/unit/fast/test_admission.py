@@ -262,3 +262,10 @@ def test_valid_transactions_recover_the_signer_as_pyevm(raw: bytes) -> None:
     assert signing_hash(raw, ftx.type, chain.params.chain_id) == keccak(message)
     assert ftx.hash == reference.hash
     assert chain.decode_transaction(raw) is ftx  # decoded once, then cached
+
+
+def test_signatures_use_the_coincurve_backend() -> None:
+    """Recovery goes through coincurve (libsecp256k1), directly and in eth_keys."""
+    from eth_keys.backends import get_backend
+
+    assert type(get_backend()).__name__ == "CoinCurveECCBackend"
