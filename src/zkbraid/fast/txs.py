@@ -149,7 +149,8 @@ def decode_transaction(
     if not (0 < r < SECPK1_N and 0 < s <= SECPK1_N // 2):
         raise InvalidSignature("signature r or s out of range (EIP-2 requires a low s)")
 
-    # Fields that need no state.
+    # Fields that need no state. (py-evm's legacy `validate` also rejects gas below the
+    # intrinsic gas, with a bare ValidationError: the check below gives it its own name.)
     try:
         tx.validate()
     except ValidationError as exc:
