@@ -507,7 +507,7 @@ class FastChain:
 
     @staticmethod
     def _apply_plain_transfer(state: StateAPI, ftx: FastTx, base_fee: int) -> int:
-        """The state changes of a plain transfer, in py-evm's order, without building an EVM
+        """The net state changes of py-evm's path for a plain transfer, without building an EVM
         message and computation (tests compare every root with py-evm's full path).
 
         The caller has checked nonce, balance (value + gas * max fee) and the base fee. Returns
@@ -517,19 +517,16 @@ class FastChain:
         sender, to = Address(ftx.sender), Address(cast(bytes, ftx.to))
         price = min(ftx.max_fee_per_gas, base_fee + ftx.max_priority_fee_per_gas)
         gas_used = max(tx.intrinsic_gas, floor_data_gas(tx.data))
-        # Buy gas, bump the nonce (py-evm: build_evm_message).
-        state.delta_balance(sender, -ftx.gas * price)
+        # py-evm buys all the gas, moves the value, touches the recipient, refunds the unused
+        # gas, pays the tip and clears touched empty accounts (EIP-161); only the net changes
+        # matter to the state, so each account is written once or twice here.
+        value = ftx.value if to != sender else 0
+        state.delta_balance(sender, -(value + gas_used * price))
         state.increment_nonce(sender)
-        # Move the value and touch the recipient (py-evm: apply_message).
-        if ftx.value:
-            state.delta_balance(sender, -ftx.value)
-            state.delta_balance(to, ftx.value)
-        state.touch_account(to)
-        # Refund unused gas, pay the tip, clear touched empty accounts (py-evm:
-        # finalize_computation, EIP-161).
-        refund = (ftx.gas - gas_used) * price
-        if refund:
-            state.delta_balance(sender, refund)
+        if value:
+            state.delta_balance(to, value)
+        else:
+            state.touch_account(to)
         coinbase = state.coinbase
         state.delta_balance(coinbase, gas_used * (price - base_fee))
         for account in (coinbase, to):

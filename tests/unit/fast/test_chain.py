@@ -534,7 +534,7 @@ def test_params_validation() -> None:
 # -- the plain-transfer path agrees with the EVM path ---------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
     """Random transfers with the edge cases of EIP-161 and gas accounting, applied by both paths:
     zero values to absent accounts, self-transfers, calldata to EOAs (EIP-7623 floor), access
@@ -542,7 +542,8 @@ def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
     recipient (which always goes through the EVM), legacy and typed transactions."""
     rng = random.Random(seed)
     empty = DAVE  # exists at genesis with nothing: touching it deletes it
-    fee_recipient = addr(empty) if seed % 2 else b"\x00" * 20
+    # The fee recipient: absent, existing but empty, or one of the senders.
+    fee_recipient = [b"\x00" * 20, addr(empty), addr(BOB)][seed % 3]
     alloc = default_params().genesis_alloc | {addr(empty): 0}
     params = default_params(genesis_alloc=alloc, fee_recipient=fee_recipient)
     stores = [memory_store(), memory_store()]
