@@ -107,8 +107,12 @@ def _patricialize(items: list[tuple[bytes, bytes]], level: int) -> RLPItem:
     return node
 
 
+_HEX_TO_NIBBLE = bytes.maketrans(b"0123456789abcdef", bytes(range(16)))
+
+
 def _nibbles(key: bytes) -> bytes:
-    return bytes(n for byte in key for n in (byte >> 4, byte & 0x0F))
+    """The key's nibbles, one per byte (hex then translate: both run in C)."""
+    return key.hex().encode("ascii").translate(_HEX_TO_NIBBLE)
 
 
 def ordered_trie_root(values: Sequence[bytes]) -> bytes:
