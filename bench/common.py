@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from types import TracebackType
+from typing import Any
 
 import requests
 
@@ -68,3 +69,22 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
+
+
+class AsyncRpc:
+    """A JSON-RPC client on one aiohttp keep-alive connection: cheap enough that one process
+    can load the node without becoming the bottleneck (Python threads would queue on the GIL)."""
+
+    def __init__(self, session: Any, url: str) -> None:
+        self._session = session
+        self._url = url
+        self._id = 0
+
+    async def call(self, method: str, *params: Any) -> Any:
+        self._id += 1
+        body = {"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)}
+        async with self._session.post(self._url, json=body) as resp:
+            reply = await resp.json()
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]

@@ -1,27 +1,33 @@
-"""Fast-chain throughput and latency through a real node: signed EIP-1559 transfers, submit →
-inclusion (long-poll), with N closed-loop client threads over keep-alive HTTP.
+"""Fast-chain throughput and latency through a real node: signed EIP-1559 transfers, measured
+from submission to inclusion in a committed block (the node's long-poll
+`braid_waitForTransaction`), from asyncio clients on keep-alive connections.
+
+Two loads, each against a node with the default 100 ms fast blocks and one with 20 ms blocks:
+- open loop: transfers arrive at a fixed rate (default 500/s, spread over many senders), the way
+  independent users arrive; latency p50/p99 at that rate;
+- closed loop: N clients each send, wait for inclusion, send again: the most the node sustains.
 
 Baseline, measured in the same run: the same transfers through the fast chain's state machine
 in-process (check + execute in blocks of 50, no HTTP, no consensus): the ratio says what the node
 around py-evm costs.
 
-Run: .venv/bin/python -m bench.fast_node [--threads 32] [--seconds 10] [--fast-block-ms 100]
+Run: .venv/bin/python -m bench.fast_node [--rate 500] [--clients 32] [--seconds 8]
 Goal (issue 2): ≥ 500 transfers/s with p50 < 50 ms on a 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import threading
+import asyncio
 import time
 
+import aiohttp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from bench.common import BenchNode, percentile, report
+from bench.common import AsyncRpc, BenchNode, percentile, report
 from zkbraid.ledger.kv import memory_store
 from zkbraid.node.devnet import DEV_FAST_WEI, dev_accounts
-from zkbraid.sdk.rpc import RpcClient
 
 CHAIN_ID = 0x7A6C
 GWEI = 10**9
@@ -49,10 +55,8 @@ def baseline_inprocess(accounts: list[LocalAccount], per_account: int) -> float:
     from zkbraid.fast.chain import FastChain
     from zkbraid.fast.params import FastParams
 
-    params = FastParams(
-        genesis_alloc={bytes.fromhex(a.address[2:]): DEV_FAST_WEI for a in accounts}
-    )
-    chain = FastChain(memory_store().namespace("fast"), params)
+    alloc = {bytes.fromhex(a.address[2:]): DEV_FAST_WEI for a in accounts}
+    chain = FastChain(memory_store().namespace("fast"), FastParams(genesis_alloc=alloc))
     to = Account.create().address
     raws = [bytes.fromhex(r[2:]) for a in accounts for r in signed_transfers(a, per_account, to)]
     # interleave senders so blocks hold many senders, as under real load
@@ -60,81 +64,130 @@ def baseline_inprocess(accounts: list[LocalAccount], per_account: int) -> float:
     raws = [raws[i] for i in order]
     start = time.perf_counter()
     ts = int(time.time())
+    pending: dict[bytes, int] = {}
     for i in range(0, len(raws), 50):
-        txs = [chain.check_transaction(r) for r in raws[i : i + 50]]
+        txs = []
+        for r in raws[i : i + 50]:
+            sender = chain.decode_transaction(r).sender
+            tx = chain.check_transaction(r, pending_nonce=pending.get(sender))
+            pending[sender] = tx.nonce + 1
+            txs.append(tx)
         chain.execute_block(txs, timestamp=ts)
     return len(raws) / (time.perf_counter() - start)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--threads", type=int, default=32)
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--fast-block-ms", type=int, default=100)
-    args = ap.parse_args()
+class Load:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
 
-    accounts = dev_accounts(args.threads + 1)
-    print(f"pre-signing transfers for {args.threads} senders …", flush=True)
-    per_thread = int(args.seconds * 200) + 100
-    sink = Account.create().address
-    presigned = [signed_transfers(a, per_thread, sink) for a in accounts[1:]]
+    async def _one(self, rpc: AsyncRpc, raw: str) -> None:
+        t0 = time.perf_counter()
+        try:
+            h = await rpc.call("eth_sendRawTransaction", raw)
+            st = await rpc.call("braid_waitForTransaction", h, 30_000)
+        except Exception as e:
+            self.errors.append(str(e))
+            return
+        if st is None or st["status"] != "committed":
+            self.errors.append(str(st))
+            return
+        self.latencies.append(time.perf_counter() - t0)
 
-    print("baseline: in-process fast-chain state machine …", flush=True)
-    base = baseline_inprocess(accounts[1:9], 100)
+    async def closed_loop(self, per_client: list[list[str]], seconds: float) -> float:
+        async def client(raws: list[str], stop_at: float) -> None:
+            async with aiohttp.ClientSession() as session:
+                rpc = AsyncRpc(session, self.url)
+                for raw in raws:
+                    if time.perf_counter() >= stop_at:
+                        return
+                    await self._one(rpc, raw)
 
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    with BenchNode(
-        "--accounts", str(args.threads + 1), "--fast-block-ms", str(args.fast_block_ms)
-    ) as node:
-        print(f"node up at {node.url}; loading for {args.seconds:.0f} s …", flush=True)
-        stop_at = time.perf_counter() + args.seconds
+        start = time.perf_counter()
+        await asyncio.gather(*(client(r, start + seconds) for r in per_client))
+        return time.perf_counter() - start
 
-        def worker(raws: list[str]) -> None:
-            rpc = RpcClient(node.url)
-            mine: list[float] = []
-            for raw in raws:
-                if time.perf_counter() >= stop_at:
-                    break
-                t0 = time.perf_counter()
-                try:
-                    h = rpc.call("eth_sendRawTransaction", raw)
-                    st = rpc.call("braid_waitForTransaction", h, 30_000)
-                except Exception as e:
-                    with lock:
-                        errors.append(str(e))
-                    break
-                if st is None or st["status"] != "committed":
-                    with lock:
-                        errors.append(str(st))
-                    break
-                mine.append(time.perf_counter() - t0)
-            with lock:
-                latencies.extend(mine)
+    async def open_loop(self, per_sender: list[list[str]], rate: float, seconds: float) -> float:
+        senders = len(per_sender)
+        count = int(rate * seconds)
+        waiters: list[asyncio.Task[None]] = []
 
-        t_start = time.perf_counter()
-        threads = [threading.Thread(target=worker, args=(p,)) for p in presigned]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t_start
-    tps = len(latencies) / elapsed
+        async def sender(s: int, raws: list[str], session: aiohttp.ClientSession) -> None:
+            for k, raw in enumerate(raws):
+                i = k * senders + s
+                if i >= count:
+                    return
+                delay = start + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                # each send waits for the previous one of its sender (nonce order), not for
+                # its inclusion: the inclusion wait runs on its own connection
+                waiters.append(asyncio.create_task(self._timed(raw)))
+                await asyncio.sleep(0)
+
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
+        start = time.perf_counter()
+        await asyncio.gather(*(sender(s, r, self._session) for s, r in enumerate(per_sender)))
+        await asyncio.gather(*waiters)
+        elapsed = time.perf_counter() - start
+        await self._session.close()
+        return elapsed
+
+    async def _timed(self, raw: str) -> None:
+        await self._one(AsyncRpc(self._session, self.url), raw)
+
+
+def run(args: argparse.Namespace, block_ms: int, presigned: list[list[str]], base: float) -> None:
+    with BenchNode("--accounts", str(len(presigned) + 1), "--fast-block-ms", str(block_ms)) as node:
+        print(f"node up ({block_ms} ms fast blocks); open loop at {args.rate}/s …", flush=True)
+        open_ = Load(node.url)
+        elapsed = asyncio.run(open_.open_loop(presigned, args.rate, args.seconds))
+        print("closed loop …", flush=True)
+        closed = Load(node.url)
+        # the closed loop continues each sender's nonces where the open loop stopped
+        sent = int(args.rate * args.seconds)
+        n = len(presigned)
+        rest = [presigned[s][len(range(s, sent, n)) :] for s in range(args.clients)]
+        closed_elapsed = asyncio.run(closed.closed_loop(rest, args.seconds))
+    o, c = open_.latencies, closed.latencies
     report(
-        "fast chain through the node (submit → inclusion)",
+        f"fast chain through the node, {block_ms} ms fast blocks (submit → inclusion)",
         [
-            ("client threads", str(args.threads)),
-            ("fast block interval", f"{args.fast_block_ms} ms"),
-            ("transfers committed", str(len(latencies))),
-            ("throughput", f"{tps:.0f} transfers/s   (goal ≥ 500)"),
-            ("latency p50", f"{percentile(latencies, 50) * 1000:.1f} ms   (goal < 50 ms)"),
-            ("latency p99", f"{percentile(latencies, 99) * 1000:.1f} ms"),
+            ("open loop offered", f"{args.rate} transfers/s for {args.seconds:.0f} s"),
+            ("  committed", f"{len(o)} at {len(o) / elapsed:.0f} transfers/s"),
+            ("  latency p50", f"{percentile(o, 50) * 1000:.1f} ms   (goal < 50 ms)"),
+            ("  latency p99", f"{percentile(o, 99) * 1000:.1f} ms"),
+            ("closed loop clients", str(args.clients)),
+            ("  throughput", f"{len(c) / closed_elapsed:.0f} transfers/s   (goal ≥ 500)"),
+            ("  latency p50", f"{percentile(c, 50) * 1000:.1f} ms"),
             ("baseline in-process", f"{base:.0f} transfers/s (state machine alone)"),
-            ("ratio node/baseline", f"{tps / base:.2f}"),
-            ("errors", str(len(errors)) + (f" (first: {errors[0]})" if errors else "")),
+            ("ratio closed-loop/baseline", f"{len(c) / closed_elapsed / base:.2f}"),
+            ("errors", f"{len(open_.errors) + len(closed.errors)}"),
         ],
     )
+    for e in (open_.errors + closed.errors)[:3]:
+        print("  error:", e[:200])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rate", type=int, default=500, help="open-loop offered load (tx/s)")
+    ap.add_argument("--senders", type=int, default=64, help="accounts sending (64)")
+    ap.add_argument("--clients", type=int, default=32, help="closed-loop clients (32)")
+    ap.add_argument("--seconds", type=float, default=8.0, help="length of each load (8)")
+    ap.add_argument("--block-ms", type=int, nargs="*", default=[100, 20])
+    args = ap.parse_args()
+
+    accounts = dev_accounts(args.senders + 1)
+    per_sender = int(args.rate * args.seconds / args.senders) + int(args.seconds * 60) + 10
+    print(f"pre-signing {per_sender * args.senders} transfers …", flush=True)
+    sink = Account.create().address
+    presigned = [signed_transfers(a, per_sender, sink) for a in accounts[1:]]
+    print("baseline: in-process fast-chain state machine …", flush=True)
+    base = baseline_inprocess(accounts[1:9], 100)
+    for block_ms in args.block_ms:
+        run(args, block_ms, presigned, base)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The node's HTTP server: JSON-RPC 2.0 on POST / (single and batch requests), health on GET.
 
-Method handlers are plain functions over the node; blocking ones run in a thread pool so the
-event loop stays free for many keep-alive clients and for long-polling waiters.
+Method handlers are plain functions over the node, run on the event loop's thread (as the
+solo engine is, see consensus/solo.py); long waits are async methods (long-polling waiters).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -33,11 +32,9 @@ class RpcServer:
         self,
         sync_methods: dict[str, SyncMethod],
         async_methods: dict[str, AsyncMethod],
-        threads: int = 8,
     ) -> None:
         self.sync_methods = sync_methods
         self.async_methods = async_methods
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rpc")
         self.app = web.Application(client_max_size=4 * 1024 * 1024)
         self.app.router.add_post("/", self._handle_http)
         self.app.router.add_get("/health", self._health)
@@ -74,10 +71,7 @@ class RpcServer:
             if method in self.async_methods:
                 result = await self.async_methods[method](params)
             elif method in self.sync_methods:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(
-                    self._executor, self.sync_methods[method], params
-                )
+                result = self.sync_methods[method](params)
             else:
                 return {
                     "jsonrpc": "2.0",
@@ -92,7 +86,7 @@ class RpcServer:
         return {"jsonrpc": "2.0", "id": rid, "result": result}
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Nothing to release: handlers hold no threads."""
 
 
 def _err(code: int, message: str) -> dict[str, Any]:

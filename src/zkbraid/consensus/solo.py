@@ -1,13 +1,17 @@
 """`solo`: the embedded single-process engine.
 
-One thread asks the application for a proposal every few milliseconds while anything is pending
-(the application decides whether a block is due and of which chain), then finalizes and commits
-it. The mempool is journaled to disk so that a transaction whose hash was returned survives a
-killed process: on restart it is checked again and ordered.
+A task on the node's event loop asks the application for a proposal every few milliseconds while
+anything is pending (the application decides whether a block is due and of which chain), then
+finalizes and commits it. Everything runs on that one thread, the RPC handlers included: Python
+threads would only take turns on the GIL, and a CPU-bound block thread makes every request wait
+for hand-offs. The mempool is journaled to disk so that a transaction whose hash was returned
+survives a killed process: on restart it is checked again and ordered.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -44,23 +48,21 @@ class SoloEngine(ConsensusEngine):
         self._tick_s = tick_s
         self._idle_tick_s = idle_tick_s
         self._mempool: OrderedDict[bytes, bytes] = OrderedDict()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
         self._last_time_ms = 0
         self.failure: BaseException | None = None
 
     def start(self) -> None:
+        """Starts ordering on the running event loop."""
         if self._journal is not None:
             self._restore()
-        self._thread = threading.Thread(target=self._run, name="solo-engine", daemon=True)
-        self._thread.start()
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="solo-engine")
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if self._task is not None:
+            self._task.cancel()
 
     def broadcast_tx(self, raw: bytes) -> bytes:
         with self._lock:
@@ -68,7 +70,8 @@ class SoloEngine(ConsensusEngine):
             self._mempool[tx_hash] = raw
             if self._journal is not None:
                 self._journal.mempool_add(tx_hash, raw)
-        self._wake.set()
+        if self._wake is not None:
+            self._wake.set()
         return tx_hash
 
     def pending_count(self) -> int:
@@ -100,14 +103,21 @@ class SoloEngine(ConsensusEngine):
         if self._mempool:
             log.info("restored %d pending transactions", len(self._mempool))
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
+        assert self._wake is not None
         try:
-            while not self._stop.is_set():
-                made = self._step()
-                if not made:
-                    self._wake.wait(self._tick_s if self._mempool else self._idle_tick_s)
-                    self._wake.clear()
-        except BaseException as e:  # a failing block is a bug: stop ordering, loudly
+            while True:
+                if self._step():
+                    # let the RPC handlers waiting since the block began run first
+                    await asyncio.sleep(0)
+                    continue
+                self._wake.clear()
+                timeout = self._tick_s if self._mempool else self._idle_tick_s
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a failing block is a bug: stop ordering, loudly
             log.exception("the engine stopped")
             self.failure = e
 
@@ -121,12 +131,24 @@ class SoloEngine(ConsensusEngine):
                 return False
             if not self._app.process_proposal(height, now_ms, proposal):
                 raise RuntimeError(f"solo engine: own proposal at height {height} rejected")
+            t0 = time.perf_counter()
             block = self._app.finalize_block(height, now_ms, proposal)
+            t1 = time.perf_counter()
             self._app.commit()
+            t2 = time.perf_counter()
             self._last_time_ms = now_ms
             for result in block.tx_results:
                 self._mempool.pop(result.hash, None)
             self._recheck()
+            log.debug(
+                "block %d: %d txs, finalize %.1f ms, commit %.1f ms, recheck %.1f ms (%d left)",
+                height,
+                len(proposal) - 1,
+                (t1 - t0) * 1000,
+                (t2 - t1) * 1000,
+                (time.perf_counter() - t2) * 1000,
+                len(self._mempool),
+            )
         self._notify(block)
         return True
 

@@ -60,12 +60,12 @@ class Node:
     # -- waiting for transactions ----------------------------------------------------------
 
     def _on_commit(self, block: FinalizedBlock) -> None:
-        loop = self._loop
-        if loop is None or not self._waiters:
+        """Runs on the event loop (the solo engine's thread): wakes the waiters of the block."""
+        if not self._waiters:
             return
         done = [r.hash for r in block.tx_results]
         done += [h for h in list(self._waiters) if h in self.app.dropped]
-        loop.call_soon_threadsafe(self._release, done)
+        self._release(done)
 
     def _release(self, hashes: list[bytes]) -> None:
         for h in hashes:
@@ -78,12 +78,11 @@ class Node:
         tx_hash = hex_bytes(param(params, 0, "hash"), "hash", 32)
         timeout_ms = min(quantity(param(params, 1, "timeoutMs", 10_000), "timeoutMs"), MAX_WAIT_MS)
         loop = asyncio.get_running_loop()
+        status = braid_methods.tx_status(self, tx_hash)
+        if status is not None and status["status"] != "pending":
+            return status
         fut: asyncio.Future[None] = loop.create_future()
         self._waiters.setdefault(tx_hash, []).append(fut)
-        status = await loop.run_in_executor(None, braid_methods.tx_status, self, tx_hash)
-        if status is not None and status["status"] != "pending":
-            self._release([tx_hash])
-            return status
         try:
             await asyncio.wait_for(fut, timeout_ms / 1000)
         except TimeoutError:
@@ -92,7 +91,7 @@ class Node:
                 waiting.remove(fut)
             if not waiting:
                 self._waiters.pop(tx_hash, None)
-        return await loop.run_in_executor(None, braid_methods.tx_status, self, tx_hash)
+        return braid_methods.tx_status(self, tx_hash)
 
     # -- running ---------------------------------------------------------------------------
 
