@@ -8,7 +8,7 @@ from typing import Any
 import rlp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.params import FastParams
@@ -58,7 +58,7 @@ def resign_fields(raw: bytes, **changes: int) -> bytes:
     names = {"v": -3, "r": -2, "s": -1}
     for name, value in changes.items():
         items[names[name]] = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    encoded = rlp.encode(items)
+    encoded = bytes(rlp.encode(items))
     return raw[:1] + encoded if typed else encoded
 
 

@@ -15,11 +15,11 @@ from eth.db.atomic import AtomicDB
 from eth.db.trie import make_trie_root_and_nodes
 from eth.vm.chain_context import ChainContext
 from eth.vm.forks.prague import PragueVM
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 from eth_typing import Address
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils.abi import function_signature_to_4byte_selector
 
 from zkbraid.fast.chain import CallRequest, FastChain
 from zkbraid.fast.errors import ExecutionReverted, InvalidBlock, NonceTooHigh, NonceTooLow
@@ -52,7 +52,8 @@ def call_data(signature: str, types: list[str], args: list[Any]) -> bytes:
 
 
 def balance(chain: FastChain, account: Any) -> int:
-    return chain.account(addr(account) if not isinstance(account, bytes) else account).balance
+    address = account if isinstance(account, bytes) else addr(account)
+    return chain.account(address).balance
 
 
 # -- genesis --------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ def test_credits_apply_before_transactions_and_are_committed() -> None:
     block = chain.execute_block([spend], timestamp=3, credits=[(addr(NOBODY), 2 * ETHER)])
     # post
     assert block.outcomes[0].included
-    fee = 21_000 * (chain.block_by_number(1).header.base_fee_per_gas + GWEI // 10)  # type: ignore[union-attr]
+    fee = 21_000 * (chain.head().base_fee + GWEI // 10)
     assert balance(chain, NOBODY) == ETHER - fee
     record = chain.block_by_number(1)
     assert record is not None and record.credits == ((addr(NOBODY), 2 * ETHER),)
@@ -544,7 +545,7 @@ def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
     empty = DAVE  # exists at genesis with nothing: touching it deletes it
     # The fee recipient: absent, existing but empty, or one of the senders.
     fee_recipient = [b"\x00" * 20, addr(empty), addr(BOB)][seed % 3]
-    alloc = default_params().genesis_alloc | {addr(empty): 0}
+    alloc = {**default_params().genesis_alloc, addr(empty): 0}
     params = default_params(genesis_alloc=alloc, fee_recipient=fee_recipient)
     stores = [memory_store(), memory_store()]
     fast = FastChain(stores[0].namespace("fast"), params, fast_transfers=True)
@@ -554,9 +555,9 @@ def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
 
     def counted(*args: Any) -> int:
         taken.append(len(taken) + 1)
-        return plain(*args)
+        return int(plain(*args))
 
-    fast._apply_plain_transfer = counted  # type: ignore[method-assign]
+    fast._apply_plain_transfer = counted  # type: ignore[method-assign,assignment]
     senders = [ALICE, BOB, CAROL]
     targets = [addr(a) for a in (ALICE, BOB, CAROL, DAVE, NOBODY)] + [b"\x00" * 19 + b"\x04"]
     nonces = dict.fromkeys(range(3), 0)

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from web3 import Web3
@@ -155,7 +155,7 @@ def test_web3_deploys_and_calls_a_contract(node: Node) -> None:
 
     block = w3.eth.get_block("latest", full_transactions=True)
     assert block["number"] == 3 and len(block["transactions"]) == 1
-    assert block["transactions"][0]["to"] == CAROL.address
+    assert block["transactions"][0]["to"] == CAROL.address  # type: ignore[call-overload,index]
     assert w3.eth.get_balance(CAROL.address) == 5 * ETHER + 10
     assert w3.eth.get_code(address) == w3.eth.get_code(address, "latest") != b""
     assert w3.eth.get_storage_at(address, 0) == (12).to_bytes(32, "big")
@@ -321,7 +321,8 @@ def test_block_size_is_the_block_rlp_length(node: Node) -> None:
     txs = [builder.decode(raw) for raw in record.raw_transactions]
     block = PragueBlock(record.header, txs, [], [])
     expected = len(rlp.encode(block))
-    assert node.api.eth_getBlockByNumber(["0x1", False])["size"] == hex(expected)
+    block_json = node.api.eth_getBlockByNumber(["0x1", False])
+    assert block_json is not None and block_json["size"] == hex(expected)
 
 
 def test_transactions_by_index_fee_history_and_misc(node: Node) -> None:

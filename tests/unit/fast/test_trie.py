@@ -7,10 +7,11 @@ import random
 import pytest
 import rlp
 from eth.db.trie import make_trie_root_and_nodes
-from trie import HexaryTrie
+from trie.hexary import HexaryTrie
 
 from zkbraid.fast.trie import (
     BLANK_NODE_ROOT,
+    RLPItem,
     TrieUpdater,
     ordered_trie_root,
     rlp_decode,
@@ -30,14 +31,14 @@ class _Item:
 def test_ordered_trie_root_is_pyevms(count: int) -> None:
     rng = random.Random(count)
     values = [rng.randbytes(rng.choice([1, 3, 31, 32, 33, 120])) for _ in range(count)]
-    expected, _ = make_trie_root_and_nodes([_Item(v) for v in values])  # type: ignore[list-item]
+    expected, _ = make_trie_root_and_nodes([_Item(v) for v in values])  # type: ignore[arg-type]
     assert ordered_trie_root(values) == expected
 
 
 def test_rlp_matches_pyrlp() -> None:
     rng = random.Random(7)
     for _ in range(200):
-        item = [
+        item: RLPItem = [
             rng.randbytes(rng.randint(0, 60)),
             [rng.randbytes(rng.randint(0, 2)) for _ in range(rng.randint(0, 20))],
             [[b"\x7f", b"\x80", b"x" * rng.randint(0, 80)]],
@@ -88,7 +89,7 @@ def test_batched_updates_match_hexary_trie(seed: int) -> None:
                 updates[key] = rng.randbytes(rng.choice([1, 2, 5, 30, 70]))
         for key, value in updates.items():
             if value is None:
-                del reference[key]
+                reference.delete(key)  # type: ignore[no-untyped-call]
             else:
                 reference[key] = value
         root = updater.update(root, updates)
