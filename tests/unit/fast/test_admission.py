@@ -269,3 +269,54 @@ def test_signatures_use_the_coincurve_backend() -> None:
     from eth_keys.backends import get_backend
 
     assert type(get_backend()).__name__ == "CoinCurveECCBackend"
+
+
+COMMON_SHAPES = {
+    "eip1559": transfer(ALICE, addr(BOB), 10**18, 3),
+    "eip1559 create": sign(ALICE, gas=200_000, data=GAME_BYTECODE),
+    "eip1559 zero fields": sign(ALICE, to=addr(BOB), maxFeePerGas=0, maxPriorityFeePerGas=0),
+    "eip1559 access list": sign(
+        ALICE,
+        to=addr(BOB),
+        gas=60_000,
+        accessList=[{"address": "0x" + "11" * 20, "storageKeys": ["0x" + "00" * 31 + "01"]}],
+    ),
+    "legacy": transfer(ALICE, addr(BOB), 1, 7, gasPrice=GWEI, gas=30_000, data=b"\x00\x01"),
+    "legacy create": sign(ALICE, gas=200_000, gasPrice=GWEI, data=b"\x60\x00"),
+    "eip2930": transfer(ALICE, addr(BOB), 1, 0, gasPrice=GWEI, type=1, accessList=[]),
+}
+
+
+@pytest.mark.parametrize("raw", list(COMMON_SHAPES.values()), ids=list(COMMON_SHAPES))
+def test_fast_decoding_builds_pyevms_transaction(raw: bytes) -> None:
+    _, chain = new_chain()
+    reference = chain.vm_class.get_transaction_builder().decode(raw)
+    ours = chain.decode_transaction(raw).transaction
+    assert type(ours) is type(reference)
+    assert ours == reference
+    assert ours.encode() == reference.encode() == raw
+    assert ours.intrinsic_gas == reference.intrinsic_gas
+
+
+def _mangle(raw: bytes, index: int, value: bytes) -> bytes:
+    typed = raw[0] < 0x80
+    items = rlp.decode(raw[1:] if typed else raw)
+    items[index] = value
+    encoded = bytes(rlp.encode(items))
+    return raw[:1] + encoded if typed else encoded
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (_mangle(transfer(ALICE, addr(BOB), 1, 5), 1, b"\x00\x05"), "undecodable"),
+        (_mangle(transfer(ALICE, addr(BOB), 1, 0), 5, b"\x11" * 19), "undecodable"),
+        (_mangle(transfer(ALICE, addr(BOB), 1, 0, gasPrice=GWEI), 2, b"\x00"), "undecodable"),
+        (_mangle(transfer(ALICE, addr(BOB), 1, 0), 7, [b"x"]), "undecodable"),  # type: ignore[arg-type]
+    ],
+    ids=["leading zero", "short address", "zero as 0x00", "data as a list"],
+)
+def test_invalid_noncanonical_fields(raw: bytes, fragment: str) -> None:
+    _, chain = new_chain()
+    with pytest.raises(MalformedTransaction, match=fragment):
+        chain.check_transaction(raw)
