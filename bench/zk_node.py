@@ -11,12 +11,13 @@ Goal (issue 2): ≥ 200 ZK-chain transfers/s on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import threading
+import asyncio
 import time
 
-from bench.common import BenchNode, percentile, report
+import aiohttp
+
+from bench.common import AsyncRpc, BenchNode, percentile, report
 from zkbraid.ledger.kv import memory_store
-from zkbraid.sdk.rpc import RpcClient
 from zkbraid.zk import stf
 from zkbraid.zk.genesis import dev_l2_key, devnet_genesis
 from zkbraid.zk.params import ZkParams
@@ -70,7 +71,6 @@ def main() -> None:
 
     latencies: list[float] = []
     errors: list[str] = []
-    lock = threading.Lock()
     with BenchNode(
         "--accounts",
         str(max(10, args.senders)),
@@ -81,35 +81,30 @@ def main() -> None:
     ) as node:
         print(f"node up at {node.url}; submitting …", flush=True)
 
-        def worker(txs: list[Transfer]) -> None:
-            rpc = RpcClient(node.url, timeout=60)
+        async def sender(txs: list[Transfer], session: aiohttp.ClientSession) -> None:
+            rpc = AsyncRpc(session, node.url)
             sent: list[tuple[str, float]] = []
             for tx in txs:
                 try:
-                    h = rpc.call("zk_sendRawTransaction", "0x" + tx.encode().hex())
+                    h = await rpc.call("zk_sendRawTransaction", "0x" + tx.encode().hex())
                 except Exception as e:
-                    with lock:
-                        errors.append(str(e))
+                    errors.append(str(e))
                     return
                 sent.append((h, time.perf_counter()))
-            mine = []
             for h, t0 in sent:
-                st = rpc.call("braid_waitForTransaction", h, 60_000)
+                st = await rpc.call("braid_waitForTransaction", h, 60_000)
                 if st is None or st["status"] != "committed":
-                    with lock:
-                        errors.append(str(st))
+                    errors.append(str(st))
                     continue
-                mine.append(time.perf_counter() - t0)
-            with lock:
-                latencies.extend(mine)
+                latencies.append(time.perf_counter() - t0)
 
-        t_start = time.perf_counter()
-        threads = [threading.Thread(target=worker, args=(s,)) for s in signed]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t_start
+        async def load() -> float:
+            start = time.perf_counter()
+            async with aiohttp.ClientSession() as session:
+                await asyncio.gather(*(sender(s, session) for s in signed))
+            return time.perf_counter() - start
+
+        elapsed = asyncio.run(load())
     tps = len(latencies) / elapsed
     report(
         "ZK chain through the node (submit → committed)",
