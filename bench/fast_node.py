@@ -123,8 +123,13 @@ class Load:
                     await asyncio.sleep(delay)
                 # each send waits for the previous one of its sender (nonce order), not for
                 # its inclusion: the inclusion wait runs on its own connection
-                waiters.append(asyncio.create_task(self._timed(raw)))
-                await asyncio.sleep(0)
+                t0 = time.perf_counter()
+                try:
+                    h = await AsyncRpc(session, self.url).call("eth_sendRawTransaction", raw)
+                except Exception as e:
+                    self.errors.append(str(e))
+                    return
+                waiters.append(asyncio.create_task(self._wait(h, t0)))
 
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
         start = time.perf_counter()
@@ -134,8 +139,14 @@ class Load:
         await self._session.close()
         return elapsed
 
-    async def _timed(self, raw: str) -> None:
-        await self._one(AsyncRpc(self._session, self.url), raw)
+    async def _wait(self, tx_hash: str, t0: float) -> None:
+        st = await AsyncRpc(self._session, self.url).call(
+            "braid_waitForTransaction", tx_hash, 30_000
+        )
+        if st is None or st["status"] != "committed":
+            self.errors.append(str(st))
+            return
+        self.latencies.append(time.perf_counter() - t0)
 
 
 def run(args: argparse.Namespace, block_ms: int, presigned: list[list[str]], base: float) -> None:
