@@ -240,8 +240,22 @@ class BraidApp:
         if (fast_txs or timing.fast_empty_blocks) and (
             fast_elapsed >= timing.fast_block_interval_ms
         ):
-            return [block_marker(ChainKind.FAST), *fast_txs[: timing.fast_max_txs]]
+            return [block_marker(ChainKind.FAST), *self._fitting_fast_txs(fast_txs)]
         return []
+
+    def _fitting_fast_txs(self, candidates: list[bytes]) -> list[bytes]:
+        """The longest prefix of the candidates within the block's transaction count and gas
+        limit, so that no valid transaction is left out of a block for want of room."""
+        room = self.params.fast.block_gas_limit
+        out: list[bytes] = []
+        for raw in candidates[: self.params.timing.fast_max_txs]:
+            checked = self._pending.get(payload_hash(unwrap(raw)[1]))
+            gas = checked.tx.gas if checked is not None and isinstance(checked.tx, FastTx) else 0
+            if gas > room:
+                break
+            room -= gas
+            out.append(raw)
+        return out
 
     def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
         try:

@@ -225,3 +225,15 @@ def test_a_transaction_failing_in_its_block_changes_nothing(tmp_path: Path, net:
     rec = app.store.block_txs(1)[0]
     assert not rec.ok and rec.error is not None and "InsufficientBalance" in rec.error
     assert app.zk.root() == root
+
+
+def test_fast_blocks_hold_no_more_gas_than_the_block_limit(tmp_path: Path, net: Devnet) -> None:
+    params = replace(net.params, fast=replace(net.params.fast, block_gas_limit=50_000))
+    app = _app(tmp_path, net, params)
+    txs = [fast_transfer(net, 0, n) for n in range(3)]
+    for t in txs:
+        app.check_tx(t)
+    first = run_block(app, T0, txs)
+    assert first[1:] == txs[:2]  # 2 x 21,000 gas fit in 50,000; the third waits
+    assert all(r.ok for r in app.store.block_txs(1))
+    assert run_block(app, T0 + 200, txs[2:])[1:] == txs[2:]
