@@ -1,0 +1,258 @@
+pragma circom 2.1.0;
+
+// One ZK-chain transaction of any type, proven against the Python STF (src/zkbraid/zk/stf.py)
+// and the state layout of src/zkbraid/zk/state.py. See circuits/README.md for the design, the
+// public inputs and the transaction commitment.
+//
+// The circuit is a fixed set of *slots*, each enabled by the transaction type:
+//
+//   slot            RegisterKey   Transfer        NftMint          NftTransfer
+//   account A       insert        update          update (nonce)   update (nonce)
+//     balance of A  -             debit           -                -
+//   account B       -             update          exists           exists
+//     balance of B  -             credit          -                -
+//   NFT             -             -               insert           update (owner)
+//   collection      -             -               read (minter)    -
+//   signature       - (ECDSA, *)  sender          minter           owner
+//
+// (*) RegisterKey's Ethereum signature and its "one account per address" rule are checked by the
+// validators' STF and, later, by the L1 contract from the published data (README.md).
+//
+// A disabled slot checks nothing and leaves its root unchanged. New transaction types select a
+// combination of slots (a deposit: A's balance credited, unsigned; a withdrawal: A debited,
+// signed; a move to the fast chain: a transfer to the escrow account; a capped mint: the
+// collection slot turned into an update of its cap counter) and add their own rules under their
+// selector.
+
+include "bitify.circom";
+include "comparators.circom";
+include "poseidon.circom";
+include "lib/eddsa.circom";
+include "lib/merkle.circom";
+
+// Transaction type bytes (src/zkbraid/zk/transactions.py TxType).
+function TX_REGISTER_KEY() { return 16; }   // 0x10
+function TX_TRANSFER() { return 17; }       // 0x11
+function TX_NFT_MINT() { return 18; }       // 0x12
+function TX_NFT_TRANSFER() { return 19; }   // 0x13
+
+// CHAIN_ID: the ZK chain's id, signed into every EdDSA message.
+// AD, TD, ND, CD: depths of the accounts, balances, NFTs and collections trees.
+// AMOUNT_BITS, NONCE_BITS, FEE_BITS: value widths (src/zkbraid/zk/params.py).
+// EMPTY_BALANCES_ROOT: the root of an empty balances tree of depth TD (a new account's).
+template ZkTx(CHAIN_ID, AD, TD, ND, CD, AMOUNT_BITS, NONCE_BITS, FEE_BITS, EMPTY_BALANCES_ROOT) {
+    // The public data's fixed byte widths (README.md) bound the parameters.
+    assert(AD <= 32 && ND <= 32 && TD <= 16 && CD <= 16);
+    assert(AMOUNT_BITS <= 128 && NONCE_BITS <= 64 && FEE_BITS <= 64);
+
+    // ---- Public inputs ----
+    signal input oldRoot;
+    signal input newRoot;
+    signal input txData[3];     // the transaction's public data, README.md "Public inputs"
+
+    // ---- The transaction (private) ----
+    signal input txType;
+    signal input fee;
+    signal input accountA;      // sender, minter, or the new account of a RegisterKey
+    signal input accountB;      // recipient
+    signal input token;
+    signal input amount;
+    signal input collectionId;  // NftMint: the collection; NftTransfer: the NFT's collection
+    signal input nftId;
+    signal input contentHash;   // NftMint: the content; NftTransfer: the NFT's content
+    signal input sigR8x;
+    signal input sigR8y;
+    signal input sigS;
+
+    // ---- The old state: the root's preimage and the openings the transaction touches ----
+    signal input accountsRoot;
+    signal input nftsRoot;
+    signal input collectionsRoot;
+    signal input nextAccountIndex;
+    signal input nextNftId;
+    // Account A's leaf preimage (RegisterKey: the new account's key and address, nonce 0 and the
+    // empty balances root), its balance of `token`, and the siblings of both openings.
+    signal input aPubKeyX;
+    signal input aPubKeyY;
+    signal input aAddress;
+    signal input aNonce;
+    signal input aBalancesRoot;
+    signal input aBalance;
+    signal input aPath[AD];
+    signal input aBalancePath[TD];
+    // Account B likewise; bPath are the siblings after account A's write.
+    signal input bPubKeyX;
+    signal input bPubKeyY;
+    signal input bAddress;
+    signal input bNonce;
+    signal input bBalancesRoot;
+    signal input bBalance;
+    signal input bPath[AD];
+    signal input bBalancePath[TD];
+    signal input nftPath[ND];
+    signal input collectionPath[CD];
+
+    // ---- The type selector ----
+    signal isRegister <== IsEqual()([txType, TX_REGISTER_KEY()]);
+    signal isTransfer <== IsEqual()([txType, TX_TRANSFER()]);
+    signal isMint <== IsEqual()([txType, TX_NFT_MINT()]);
+    signal isNftTransfer <== IsEqual()([txType, TX_NFT_TRANSFER()]);
+    isRegister + isTransfer + isMint + isNftTransfer === 1;
+    signal isSigned <== 1 - isRegister;
+
+    // ---- Ranges (STF: ids within their trees, amounts, nonces and fees within their widths) ----
+    signal aBits[AD] <== Num2Bits(AD)(accountA);
+    signal bBits[AD] <== Num2Bits(AD)(accountB);
+    signal tokenBits[TD] <== Num2Bits(TD)(token);
+    signal nftBits[ND] <== Num2Bits(ND)(nftId);
+    signal collectionBits[CD] <== Num2Bits(CD)(collectionId);
+    _ <== Num2Bits(FEE_BITS)(fee);
+    _ <== Num2Bits(AMOUNT_BITS)(amount);
+    _ <== Num2Bits(160)(aAddress);
+    _ <== Num2Bits(AD + 1)(nextAccountIndex);
+    _ <== Num2Bits(ND + 1)(nextNftId);
+    // The account's nonce becomes aNonce + 1, which must still fit the nonce width.
+    _ <== Num2Bits(NONCE_BITS)(aNonce + 1);
+
+    // ---- The old root ----
+    signal oldRootComputed <== Poseidon(5)(
+        [accountsRoot, nftsRoot, collectionsRoot, nextAccountIndex, nextNftId]
+    );
+    oldRoot === oldRootComputed;
+
+    // ---- Rules by type ----
+    // RegisterKey: the new account takes the next index (Num2Bits above: the tree is not full),
+    // with nonce 0 and no balances.
+    isRegister * (accountA - nextAccountIndex) === 0;
+    isRegister * aNonce === 0;
+    isRegister * (aBalancesRoot - EMPTY_BALANCES_ROOT) === 0;
+    // Transfer: a positive amount.
+    signal amountIsZero <== IsZero()(amount);
+    isTransfer * amountIsZero === 0;
+    // Transfer, NftTransfer: no transfer to oneself.
+    signal sameAccount <== IsEqual()([accountA, accountB]);
+    (isTransfer + isNftTransfer) * sameAccount === 0;
+    // Signed types: the recipient exists (accounts are created at 0, 1, 2, …).
+    signal recipientExists <== LessThan(AD + 1)([accountB, nextAccountIndex]);
+    isSigned * (1 - recipientExists) === 0;
+    // NftMint: the NFT takes the next id (Num2Bits above: the tree is not full).
+    isMint * (nftId - nextNftId) === 0;
+
+    // ---- The signature: the EdDSA message of each signed type (transactions.py) ----
+    // Transfer M = Poseidon(0x11, chain, from, to, token, amount, nonce, fee) and
+    // NftMint M = Poseidon(0x12, chain, minter, collection, to, content, nonce, fee) share one
+    // 8-input hash; NftTransfer M = Poseidon(0x13, chain, from, to, nft, nonce, fee).
+    signal m3 <== accountB + isMint * (collectionId - accountB);
+    signal m4 <== token + isMint * (accountB - token);
+    signal m5 <== amount + isMint * (contentHash - amount);
+    signal m8 <== Poseidon(8)([txType, CHAIN_ID, accountA, m3, m4, m5, aNonce, fee]);
+    signal m7 <== Poseidon(7)([txType, CHAIN_ID, accountA, accountB, nftId, aNonce, fee]);
+    signal message <== m8 + isNftTransfer * (m7 - m8);
+
+    component signature = KeyAndSignature();
+    signature.enabled <== isSigned;
+    signature.Ax <== aPubKeyX;
+    signature.Ay <== aPubKeyY;
+    signature.S <== sigS;
+    signature.R8x <== sigR8x;
+    signature.R8y <== sigR8y;
+    signature.M <== message;
+
+    // ---- Balances: A debited, B credited, both within the amount width ----
+    signal moved <== isTransfer * amount;
+    signal aNewBalance <== aBalance - moved;
+    signal bNewBalance <== bBalance + moved;
+    _ <== Num2Bits(AMOUNT_BITS)(aNewBalance);   // no overspend
+    _ <== Num2Bits(AMOUNT_BITS)(bNewBalance);   // no overflow
+
+    component aBalanceWrite = LeafUpdate(TD);
+    aBalanceWrite.enabled <== isTransfer;
+    aBalanceWrite.oldRoot <== aBalancesRoot;
+    aBalanceWrite.oldLeaf <== aBalance;
+    aBalanceWrite.newLeaf <== aNewBalance;
+    aBalanceWrite.bits <== tokenBits;
+    aBalanceWrite.siblings <== aBalancePath;
+
+    component bBalanceWrite = LeafUpdate(TD);
+    bBalanceWrite.enabled <== isTransfer;
+    bBalanceWrite.oldRoot <== bBalancesRoot;
+    bBalanceWrite.oldLeaf <== bBalance;
+    bBalanceWrite.newLeaf <== bNewBalance;
+    bBalanceWrite.bits <== tokenBits;
+    bBalanceWrite.siblings <== bBalancePath;
+
+    // ---- Accounts: leaf = Poseidon(pk_x, pk_y, eth_address, nonce, balances_root) ----
+    // A: a signed type bumps the nonce; RegisterKey writes into an empty leaf.
+    signal aLeaf <== Poseidon(5)([aPubKeyX, aPubKeyY, aAddress, aNonce, aBalancesRoot]);
+    component aWrite = LeafUpdate(AD);
+    aWrite.enabled <== 1;
+    aWrite.oldRoot <== accountsRoot;
+    aWrite.oldLeaf <== isSigned * aLeaf;
+    aWrite.newLeaf <== Poseidon(5)(
+        [aPubKeyX, aPubKeyY, aAddress, aNonce + isSigned, aBalanceWrite.newRoot]
+    );
+    aWrite.bits <== aBits;
+    aWrite.siblings <== aPath;
+
+    // B: the recipient of a Transfer, opened under the root A's write left.
+    component bWrite = LeafUpdate(AD);
+    bWrite.enabled <== isTransfer;
+    bWrite.oldRoot <== aWrite.newRoot;
+    bWrite.oldLeaf <== Poseidon(5)([bPubKeyX, bPubKeyY, bAddress, bNonce, bBalancesRoot]);
+    bWrite.newLeaf <== Poseidon(5)([bPubKeyX, bPubKeyY, bAddress, bNonce, bBalanceWrite.newRoot]);
+    bWrite.bits <== bBits;
+    bWrite.siblings <== bPath;
+
+    // ---- NFTs: leaf = Poseidon(owner, collection_id, content_hash) ----
+    // NftMint writes into the empty leaf at the next id; NftTransfer proves A owns the NFT.
+    signal nftOldLeaf <== Poseidon(3)([accountA, collectionId, contentHash]);
+    component nftWrite = LeafUpdate(ND);
+    nftWrite.enabled <== isMint + isNftTransfer;
+    nftWrite.oldRoot <== nftsRoot;
+    nftWrite.oldLeaf <== isNftTransfer * nftOldLeaf;
+    nftWrite.newLeaf <== Poseidon(3)([accountB, collectionId, contentHash]);
+    nftWrite.bits <== nftBits;
+    nftWrite.siblings <== nftPath;
+
+    // ---- Collections: leaf = Poseidon(minter_eth_address, 0) ----
+    // NftMint: the collection exists and its minter is account A's Ethereum address.
+    component minterCheck = LeafCheck(CD);
+    minterCheck.enabled <== isMint;
+    minterCheck.root <== collectionsRoot;
+    minterCheck.leaf <== Poseidon(2)([aAddress, 0]);
+    minterCheck.bits <== collectionBits;
+    minterCheck.siblings <== collectionPath;
+
+    // ---- The new root ----
+    signal newRootComputed <== Poseidon(5)([
+        bWrite.newRoot,
+        nftWrite.newRoot,
+        collectionsRoot,
+        nextAccountIndex + isRegister,
+        nextNftId + isMint
+    ]);
+    newRoot === newRootComputed;
+
+    // ---- The public data (README.md): txData[0] packs the narrow fields big-endian behind the
+    // type byte; txData[1] and txData[2] carry the wide ones. Injective: every field is
+    // range-checked above, and the type byte fixes the layout. ----
+    signal header[4];
+    header[0] <== isRegister * (TX_REGISTER_KEY() * 2**224 + fee * 2**160 + aAddress);
+    header[1] <== isTransfer * (
+        TX_TRANSFER() * 2**144 + fee * 2**80 + accountA * 2**48 + accountB * 2**16 + token
+    );
+    header[2] <== isMint * (
+        TX_NFT_MINT() * 2**144 + fee * 2**80 + accountA * 2**48 + collectionId * 2**32 + accountB
+    );
+    header[3] <== isNftTransfer * (
+        TX_NFT_TRANSFER() * 2**160 + fee * 2**96 + accountA * 2**64 + accountB * 2**32 + nftId
+    );
+    txData[0] === header[0] + header[1] + header[2] + header[3];
+
+    signal wide1[3];
+    wide1[0] <== isRegister * aPubKeyX;
+    wide1[1] <== isTransfer * amount;
+    wide1[2] <== isMint * contentHash;
+    txData[1] === wide1[0] + wide1[1] + wide1[2];
+    txData[2] === isRegister * aPubKeyY;
+}

@@ -1,0 +1,345 @@
+"""Builds the circuit and its development keys, cached by the circuit's digest (artifacts.py).
+
+    python -m zkbraid.proving.build            compile (circom --O2) and make dev keys
+    python -m zkbraid.proving.build --compile-only
+    python -m zkbraid.proving.build --info     where the artifacts are, and what they hold
+
+Steps, each skipped when its result is already in the cache:
+
+1. compile `circuits/zk_tx.circom` for the chain parameters with circom 2 (`--O2`): the .r1cs,
+   the witness generator (.wasm) and the symbols (about 40 s here);
+2. the Groth16 setup from the powers of tau (`snarkjs groth16 setup`, several minutes);
+3. one phase-2 contribution with fresh local entropy (`snarkjs zkey contribute`);
+4. the verification key (`snarkjs zkey export verificationkey`).
+
+DEVELOPMENT KEYS ARE INSECURE: the shared dev powers of tau was made by one party, and the
+phase-2 contribution by this machine alone, so whoever kept either secret could forge proofs.
+They are for devnets and tests. Production keys come from a public multi-party phase-1 file
+and our own multi-party phase 2 (ceremony.py).
+
+A build writes into a temporary directory and renames it into place, under a lock, so an
+interrupted build leaves nothing half-made and two processes never build the same thing twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from zkbraid.proving.artifacts import (
+    CIRCUIT_NAME,
+    CIRCUITS_DIR,
+    DEV_KEYS,
+    DEV_PTAU_NAME,
+    DEV_PTAU_SHA256,
+    MAIN_NAME,
+    NODE_MODULES,
+    PTAU_POWER,
+    SHARED_DEV_PTAU,
+    CircuitKeys,
+    build_root,
+    circuit_digest,
+    circuit_dir,
+    find_keys,
+    main_source,
+    read_r1cs_info,
+    tool_versions,
+)
+from zkbraid.proving.errors import ArtifactsMissing, ToolError
+from zkbraid.proving.tools import (
+    Progress,
+    circom_cli,
+    node_binary,
+    run_tool,
+    snarkjs,
+    stderr_progress,
+)
+from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
+
+INSECURE_NOTICE = """\
+DEVELOPMENT KEYS: INSECURE. DO NOT USE THEM TO SECURE ANY VALUE.
+
+They were made from the shared development powers of tau ({ptau}, one party) and one phase-2
+contribution with entropy from this machine. Anyone who kept either secret can forge proofs that
+these keys accept. Production keys come from a public multi-party powers of tau and a
+multi-party phase-2 ceremony: `python -m zkbraid.proving.ceremony --help`.
+"""
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fresh_dir(final: Path) -> Path:
+    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def _from_root(path: Path) -> str:
+    # circom2 runs under WASI with the ancestors of its working directory preopened: run it
+    # from / and hand it every path relative to /.
+    return str(path.resolve().relative_to("/"))
+
+
+def compile_circuit(
+    params: ZkParams = DEFAULT_PARAMS, *, progress: Progress = stderr_progress
+) -> Path:
+    """Compiles the circuit for `params` into its cache directory (or finds it there).
+
+    Raises `ToolError` if circom fails or the circuit outgrows the powers of tau.
+    """
+    final = circuit_dir(params)
+    manifest_path = final / "manifest.json"
+    if manifest_path.is_file():
+        return final
+    with _locked(final.parent / f"{final.name}.lock"):
+        if manifest_path.is_file():
+            return final
+        tmp = _fresh_dir(final)
+        main = tmp / f"{MAIN_NAME}.circom"
+        main.write_text(main_source(params))
+        progress(f"compiling circuits/{CIRCUIT_NAME}.circom with circom 2 --O2 (about a minute)")
+        started = time.monotonic()
+        run_tool(
+            [
+                node_binary(),
+                circom_cli(),
+                _from_root(main),
+                "--O2",
+                "--r1cs",
+                "--wasm",
+                "--sym",
+                "-l",
+                _from_root(CIRCUITS_DIR),
+                "-l",
+                _from_root(NODE_MODULES / "circomlib" / "circuits"),
+                "-o",
+                _from_root(tmp),
+            ],
+            what="circom",
+            progress=progress,
+            cwd=Path("/"),
+        )
+        info = read_r1cs_info(tmp / f"{MAIN_NAME}.r1cs")
+        if info.n_constraints + info.n_public + 1 > 1 << PTAU_POWER:
+            raise ToolError(
+                f"the circuit has {info.n_constraints} constraints: more than the 2^{PTAU_POWER} "
+                "powers of tau can set up"
+            )
+        manifest = {
+            "circuit": CIRCUIT_NAME,
+            "digest": circuit_digest(params),
+            "params": _params_json(params),
+            "constraints": info.n_constraints,
+            "wires": info.n_wires,
+            "public_inputs": info.n_public,
+            "private_inputs": info.n_private_inputs,
+            "tools": tool_versions(),
+            "compile_seconds": round(time.monotonic() - started, 1),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        tmp.rename(final)
+        progress(
+            f"compiled: {info.n_constraints:,} constraints, {info.n_public} public inputs "
+            f"({manifest['compile_seconds']} s) -> {final}"
+        )
+    return final
+
+
+def _params_json(params: ZkParams) -> dict[str, int]:
+    return {
+        "chain_id": params.chain_id,
+        "account_depth": params.account_depth,
+        "token_depth": params.token_depth,
+        "nft_depth": params.nft_depth,
+        "collection_depth": params.collection_depth,
+        "amount_bits": params.amount_bits,
+        "nonce_bits": params.nonce_bits,
+        "fee_bits": params.fee_bits,
+    }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def dev_ptau(*, progress: Progress = stderr_progress) -> Path:
+    """The development powers of tau (2^16, prepared for phase 2, INSECURE).
+
+    `$ZKBRAID_PTAU` if set; else the shared file at ../shared/dev-ptau/ (its sha256 checked);
+    else one made locally once under build/ptau/ (about 20 minutes on 2 cores).
+    Raises `ToolError` if the shared file is not the pinned one.
+    """
+    override = os.environ.get("ZKBRAID_PTAU")
+    if override:
+        return Path(override).resolve()
+    if SHARED_DEV_PTAU.is_file():
+        digest = sha256_file(SHARED_DEV_PTAU)
+        if digest != DEV_PTAU_SHA256:
+            raise ToolError(
+                f"{SHARED_DEV_PTAU} has sha256 {digest}, not the pinned {DEV_PTAU_SHA256}"
+            )
+        return SHARED_DEV_PTAU
+    local = build_root() / "ptau" / DEV_PTAU_NAME
+    if local.is_file():
+        return local
+    with _locked(local.parent / "ptau.lock"):
+        if not local.is_file():
+            make_dev_ptau(local, progress=progress)
+    return local
+
+
+def make_dev_ptau(out: Path, *, progress: Progress = stderr_progress) -> None:
+    """Makes an INSECURE 2^16 powers of tau: new, one local contribution, a beacon, phase 2."""
+    tmp = _fresh_dir(out.parent / (out.name + ".d"))
+    progress(
+        f"no shared dev powers of tau at {SHARED_DEV_PTAU}: making one (2^{PTAU_POWER}, "
+        "INSECURE, about 20 minutes)"
+    )
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("powersoftau new", ["powersoftau", "new", "bn128", str(PTAU_POWER), tmp / "0.ptau"]),
+        (
+            "powersoftau contribute",
+            ["powersoftau", "contribute", tmp / "0.ptau", tmp / "1.ptau",
+             "--name=zkbraid local dev (INSECURE)", f"-e={os.urandom(32).hex()}"],
+        ),
+        (
+            "powersoftau beacon",
+            ["powersoftau", "beacon", tmp / "1.ptau", tmp / "2.ptau", os.urandom(32).hex(), "10",
+             "--name=zkbraid local dev beacon"],
+        ),
+        ("powersoftau prepare phase2", ["powersoftau", "prepare", "phase2", tmp / "2.ptau", out]),
+    ]  # fmt: skip
+    for i, (what, args) in enumerate(steps, 1):
+        progress(f"[ptau {i}/{len(steps)}] {what}")
+        snarkjs(*args, what=what, progress=progress)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_dev_keys(
+    params: ZkParams = DEFAULT_PARAMS,
+    *,
+    progress: Progress = stderr_progress,
+    force: bool = False,
+) -> CircuitKeys:
+    """Compiles the circuit and makes its INSECURE development keys, unless cached.
+
+    Returns the keys (`CircuitKeys.insecure` is True). Raises `ToolError` when a tool fails.
+    """
+    directory = compile_circuit(params, progress=progress)
+    keys_dir = directory / "keys" / DEV_KEYS
+    if not force:
+        with contextlib.suppress(ArtifactsMissing):
+            return find_keys(params, DEV_KEYS)
+    with _locked(directory / "keys" / f"{DEV_KEYS}.lock"):
+        if not force:
+            with contextlib.suppress(ArtifactsMissing):
+                return find_keys(params, DEV_KEYS)
+        ptau = dev_ptau(progress=progress)
+        tmp = _fresh_dir(keys_dir)
+        r1cs = directory / f"{MAIN_NAME}.r1cs"
+        initial = tmp / f"{CIRCUIT_NAME}_0000.zkey"
+        final = tmp / f"{CIRCUIT_NAME}.zkey"
+        started = time.monotonic()
+        progress("[keys 1/3] Groth16 setup from the dev powers of tau, INSECURE (a few minutes)")
+        snarkjs("groth16", "setup", r1cs, ptau, initial, what="groth16 setup", progress=progress)
+        progress("[keys 2/3] phase-2 contribution with local entropy (about a minute)")
+        snarkjs(
+            "zkey", "contribute", initial, final,
+            "--name=zkbraid dev key (INSECURE)", f"-e={os.urandom(32).hex()}",
+            what="zkey contribute", progress=progress,
+        )  # fmt: skip
+        initial.unlink()
+        progress("[keys 3/3] exporting the verification key")
+        snarkjs(
+            "zkey", "export", "verificationkey", final, tmp / "verification_key.json",
+            what="zkey export verificationkey", progress=progress,
+        )  # fmt: skip
+        keys_manifest = {
+            "name": DEV_KEYS,
+            "insecure": True,
+            "ptau": str(ptau),
+            "ptau_sha256": sha256_file(ptau),
+            "contributions": ["zkbraid dev key (INSECURE), local entropy"],
+            "zkey_sha256": sha256_file(final),
+            "build_seconds": round(time.monotonic() - started, 1),
+        }
+        (tmp / "keys.json").write_text(json.dumps(keys_manifest, indent=2) + "\n")
+        (tmp / "README.txt").write_text(INSECURE_NOTICE.format(ptau=ptau.name))
+        if keys_dir.exists():
+            shutil.rmtree(keys_dir)
+        tmp.rename(keys_dir)
+        progress(
+            f"dev keys ready in {keys_manifest['build_seconds']} s -> {keys_dir} "
+            "(INSECURE: development only)"
+        )
+    return find_keys(params, DEV_KEYS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m zkbraid.proving.build",
+        description="Compile the ZK-chain circuit and make its (INSECURE) development keys.",
+    )
+    parser.add_argument("--compile-only", action="store_true", help="compile, make no keys")
+    parser.add_argument("--force", action="store_true", help="make new dev keys even if cached")
+    parser.add_argument("--info", action="store_true", help="show the cache, build nothing")
+    args = parser.parse_args(argv)
+    params = DEFAULT_PARAMS
+    try:
+        if args.info:
+            directory = circuit_dir(params)
+            print(f"circuit digest  {circuit_digest(params)}")
+            print(f"directory       {directory}")
+            manifest = directory / "manifest.json"
+            if manifest.is_file():
+                data = json.loads(manifest.read_text())
+                print(f"constraints     {data['constraints']:,}")
+            else:
+                print("not compiled yet")
+            try:
+                keys = find_keys(params, DEV_KEYS)
+                print(f"dev keys        {keys.keys_dir} (INSECURE)")
+            except ArtifactsMissing:
+                print("dev keys        not built yet")
+            return 0
+        started = time.monotonic()
+        if args.compile_only:
+            compile_circuit(params)
+        else:
+            keys = build_dev_keys(params, force=args.force)
+            stderr_progress(
+                f"{keys.n_constraints:,} constraints; keys in {keys.keys_dir} "
+                "(development keys: INSECURE)"
+            )
+        stderr_progress(f"done in {time.monotonic() - started:.1f} s")
+        return 0
+    except (ToolError, ArtifactsMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Proving one ZK-chain transaction: a job in, a checked proof out.
+
+    job = ProofJob(tx, witness)              # from the node (zk_getProofJob) or apply_with_witness
+    with Prover(backend="groth16py") as prover:
+        proof = prover.prove(job)            # raises CircuitRejected, JobMismatch, SelfCheckFailed
+    proof.to_bytes()                         # 256 bytes for zk_submitProof
+
+A prover never hands on a proof it has not verified itself against the public inputs the node
+will recompute (the job's roots and the transaction's public data).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, find_keys
+from zkbraid.proving.backends import ProverBackend
+from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
+from zkbraid.proving.errors import JobMismatch, MalformedProof, SelfCheckFailed, WitnessError
+from zkbraid.proving.node_runner import NodeRunner
+from zkbraid.proving.proof import Proof
+from zkbraid.proving.statement import MalformedPubdata, public_inputs
+from zkbraid.proving.verify import ProofVerifier
+from zkbraid.proving.witness import ProofWitness
+from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
+from zkbraid.zk.transactions import ZkTransaction, decode_transaction
+
+BackendName = Literal["groth16py", "snarkjs"]
+
+
+@dataclass(frozen=True)
+class ProofJob:
+    """One transaction to prove: the transaction and its witness (the state openings)."""
+
+    tx: ZkTransaction
+    witness: ProofWitness
+
+    @property
+    def old_root(self) -> int:
+        return self.witness.old_root
+
+    @property
+    def new_root(self) -> int:
+        return self.witness.new_root
+
+    def to_json(self) -> str:
+        """{"tx": "0x<encoding>", "witness": {<circuit inputs>}}: what zk_getProofJob serves."""
+        return json.dumps(
+            {"tx": "0x" + self.tx.encode().hex(), "witness": json.loads(self.witness.to_json())},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, params: ZkParams = DEFAULT_PARAMS) -> ProofJob:
+        """Parses `to_json`'s output (raises `MalformedTransaction`, `WitnessError`)."""
+        try:
+            raw = json.loads(text)
+            tx_hex = raw["tx"]
+            witness = raw["witness"]
+            tx_bytes = bytes.fromhex(tx_hex[2:] if tx_hex.startswith("0x") else tx_hex)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise WitnessError("a proving job is {tx: hex, witness: {...}}") from None
+        tx = decode_transaction(tx_bytes)
+        return cls(tx, ProofWitness.from_json(json.dumps(witness), params))
+
+
+class Prover:
+    """Proves jobs with one back end and checks every proof before returning it."""
+
+    def __init__(
+        self,
+        backend: BackendName | ProverBackend = "groth16py",
+        *,
+        keys: CircuitKeys | None = None,
+        params: ZkParams = DEFAULT_PARAMS,
+    ) -> None:
+        """`keys` defaults to the built development keys of `params` (raises
+        `ArtifactsMissing` if they are not built)."""
+        self.keys = keys or find_keys(params, DEV_KEYS)
+        self.verifier = ProofVerifier.from_keys(self.keys)
+        self._runner: NodeRunner | None = None
+        if isinstance(backend, str):
+            self._runner = NodeRunner()
+            if backend == "groth16py":
+                self.backend: ProverBackend = Groth16pyBackend(self.keys, self._runner)
+            elif backend == "snarkjs":
+                self.backend = SnarkjsBackend(self.keys, self._runner)
+            else:
+                raise ValueError(f"unknown prover back end {backend!r}")
+        else:
+            self.backend = backend
+
+    def prove(self, job: ProofJob) -> Proof:
+        """A verified proof of `job`.
+
+        Raises `JobMismatch` if the witness's public inputs are not the transaction's,
+        `CircuitRejected` if the circuit refuses the witness (no valid transition),
+        `SelfCheckFailed` if the back end's proof does not verify, `ToolError` if a tool fails.
+        """
+        try:
+            expected = public_inputs(job.old_root, job.new_root, job.tx)
+        except MalformedPubdata as exc:
+            raise JobMismatch(f"the transaction cannot be proven: {exc}") from None
+        if job.witness.public_inputs() != expected:
+            raise JobMismatch("the witness's public data is not the transaction's")
+        proof = self.backend.prove(job.witness)
+        try:
+            ok = self.verifier.verify(proof, expected)
+        except MalformedProof:
+            ok = False
+        if not ok:
+            raise SelfCheckFailed(
+                f"the {self.backend.name} proof of tx 0x{job.tx.hash.hex()} does not verify"
+            )
+        return proof
+
+    def close(self) -> None:
+        self.backend.close()
+        if self._runner is not None:
+            self._runner.close()
+
+    def __enter__(self) -> Prover:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["BackendName", "ProofJob", "Prover"]

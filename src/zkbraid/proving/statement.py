@@ -1,0 +1,188 @@
+"""What a proof states: its public inputs, and the transaction's public data they commit to.
+
+A proof of one ZK-chain transaction has five public inputs (circuits/README.md):
+
+    [old_root, new_root, tx_data[0], tx_data[1], tx_data[2]]
+
+`tx_data` is the transaction's *public data*, the record a batch publishes for data
+availability, cut into field elements the L1 contract reads straight from that record without
+hashing. The record is the type byte and the narrow fields big-endian (the header), then the wide
+fields:
+
+    RegisterKey  0x10 ‖ fee (8) ‖ eth_address (20)            ‖ pk_x (32) ‖ pk_y (32)   93 bytes
+    Transfer     0x11 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ token (2) ‖ amount (16)           35 bytes
+    NftMint      0x12 ‖ fee (8) ‖ minter (4) ‖ collection (2) ‖ to (4) ‖ content (32)  51 bytes
+    NftTransfer  0x13 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ nft_id (4)                        21 bytes
+
+    tx_data[0] = the header as a big-endian integer (at most 29 bytes)
+    tx_data[1] = the first wide field (pk_x, amount, content hash), else 0
+    tx_data[2] = the second wide field (pk_y), else 0
+
+Nonces and signatures are not published: the circuit checks them against the old root. The fee
+is, because the signed message covers it and RegisterKey's Ethereum signature, which L1 checks
+from published data, signs it. A RegisterKey's account index and an NftMint's NFT id are the
+state's counters, so they are not published either.
+"""
+
+from __future__ import annotations
+
+from zkbraid.crypto.field import FIELD_MODULUS
+from zkbraid.errors import MalformedInput
+from zkbraid.zk.params import ZkParams
+from zkbraid.zk.transactions import (
+    NftMint,
+    RegisterKey,
+    Transfer,
+    TxType,
+    ZkTransaction,
+)
+
+# Byte widths of the public data's fields; they bound the chain parameters (`check_params`).
+FEE_BYTES = 8
+ACCOUNT_BYTES = 4
+TOKEN_BYTES = 2
+COLLECTION_BYTES = 2
+NFT_BYTES = 4
+AMOUNT_BYTES = 16
+ADDRESS_BYTES = 20
+FIELD_BYTES = 32
+
+N_TX_DATA = 3
+N_PUBLIC_INPUTS = 2 + N_TX_DATA
+
+_HEADER_LENGTHS = {
+    TxType.REGISTER_KEY: 1 + FEE_BYTES + ADDRESS_BYTES,
+    TxType.TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + TOKEN_BYTES,
+    TxType.NFT_MINT: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + COLLECTION_BYTES,
+    TxType.NFT_TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + NFT_BYTES,
+}
+_WIDE_LENGTHS: dict[TxType, tuple[int, ...]] = {
+    TxType.REGISTER_KEY: (FIELD_BYTES, FIELD_BYTES),
+    TxType.TRANSFER: (AMOUNT_BYTES,),
+    TxType.NFT_MINT: (FIELD_BYTES,),
+    TxType.NFT_TRANSFER: (),
+}
+
+
+class MalformedPubdata(MalformedInput):
+    """Bytes that are not one transaction's public data record."""
+
+
+class UnsupportedParams(MalformedInput):
+    """Chain parameters wider than the circuit's public data can carry."""
+
+
+def check_params(params: ZkParams) -> None:
+    """Raises `UnsupportedParams` unless every id and value fits its public data width."""
+    limits = (
+        ("account_depth", params.account_depth, 8 * ACCOUNT_BYTES),
+        ("nft_depth", params.nft_depth, 8 * NFT_BYTES),
+        ("token_depth", params.token_depth, 8 * TOKEN_BYTES),
+        ("collection_depth", params.collection_depth, 8 * COLLECTION_BYTES),
+        ("amount_bits", params.amount_bits, 8 * AMOUNT_BYTES),
+        ("fee_bits", params.fee_bits, 8 * FEE_BYTES),
+    )
+    for name, value, limit in limits:
+        if value > limit:
+            raise UnsupportedParams(f"{name} = {value} does not fit the circuit (at most {limit})")
+
+
+def _be(value: int, width: int, what: str) -> bytes:
+    if not 0 <= value < 1 << (8 * width):
+        raise MalformedPubdata(f"{what} = {value} does not fit {width} bytes")
+    return value.to_bytes(width, "big")
+
+
+def pubdata(tx: ZkTransaction) -> bytes:
+    """The transaction's public data record (module docstring).
+
+    Raises `MalformedPubdata` when a field is wider than its slot (an index or id beyond any
+    tree the circuit supports): such a transaction has no proof.
+    """
+    head = bytes((tx.TYPE,)) + _be(tx.fee, FEE_BYTES, "fee")
+    if isinstance(tx, RegisterKey):
+        return (
+            head
+            + tx.eth_address
+            + _be(tx.public_key.x, FIELD_BYTES, "pk_x")
+            + _be(tx.public_key.y, FIELD_BYTES, "pk_y")
+        )
+    if isinstance(tx, Transfer):
+        return (
+            head
+            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + _be(tx.amount, AMOUNT_BYTES, "amount")
+        )
+    if isinstance(tx, NftMint):
+        return (
+            head
+            + _be(tx.minter_index, ACCOUNT_BYTES, "minter_index")
+            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.content_hash, FIELD_BYTES, "content_hash")
+        )
+    return (
+        head
+        + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+        + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+        + _be(tx.nft_id, NFT_BYTES, "nft_id")
+    )
+
+
+def tx_data_from_pubdata(record: bytes) -> tuple[int, int, int]:
+    """The three public inputs a record stands for, as the L1 contract computes them.
+
+    Raises `MalformedPubdata` for an unknown type byte or a wrong length.
+    """
+    if not record:
+        raise MalformedPubdata("empty public data record")
+    try:
+        tx_type = TxType(record[0])
+    except ValueError:
+        raise MalformedPubdata(f"unknown transaction type 0x{record[0]:02x}") from None
+    header = _HEADER_LENGTHS[tx_type]
+    wide = _WIDE_LENGTHS[tx_type]
+    if len(record) != header + sum(wide):
+        raise MalformedPubdata(
+            f"a {tx_type.name} record is {header + sum(wide)} bytes, got {len(record)}"
+        )
+    values = [int.from_bytes(record[:header], "big")]
+    offset = header
+    for width in wide:
+        values.append(int.from_bytes(record[offset : offset + width], "big"))
+        offset += width
+    values += [0] * (N_TX_DATA - len(values))
+    if any(v >= FIELD_MODULUS for v in values):
+        raise MalformedPubdata("a wide field of the record is not a field element")
+    return values[0], values[1], values[2]
+
+
+def pubdata_length(tx_type: TxType) -> int:
+    """The length of a record of this type (L1 walks a batch's records with it)."""
+    return _HEADER_LENGTHS[tx_type] + sum(_WIDE_LENGTHS[tx_type])
+
+
+def tx_data(tx: ZkTransaction) -> tuple[int, int, int]:
+    """The transaction's three public-data inputs (raises like `pubdata`)."""
+    return tx_data_from_pubdata(pubdata(tx))
+
+
+def public_inputs(old_root: int, new_root: int, tx: ZkTransaction) -> list[int]:
+    """The five public inputs of the proof that `tx` takes the state from `old_root` to
+    `new_root`."""
+    return [old_root, new_root, *tx_data(tx)]
+
+
+__all__ = [
+    "N_PUBLIC_INPUTS",
+    "MalformedPubdata",
+    "UnsupportedParams",
+    "check_params",
+    "pubdata",
+    "pubdata_length",
+    "public_inputs",
+    "tx_data",
+    "tx_data_from_pubdata",
+]

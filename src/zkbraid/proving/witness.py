@@ -1,0 +1,438 @@
+"""The circuit's inputs for one transaction: the state before it, opened where the transaction
+touches it, and the transaction's own fields.
+
+`build_witness(state, tx)` reads the state *before* `tx` and computes, without writing anything,
+the leaves and roots `tx` produces, exactly as the circuit (circuits/zk_tx.circom) and the STF
+(zk/stf.py) do. It does not validate: an invalid transaction gets the inputs of its naive
+transition, which the circuit then refuses. That is how the tests show the circuit rejects what
+the STF rejects. The node calls `apply_with_witness` instead of `apply_transaction` for each
+committed transaction, so every proving job carries its witness and the recorded roots.
+
+Missing records (an unknown account, NFT or collection) become zero preimages and indices
+beyond a tree keep their value with zero siblings: the circuit's range and opening checks refuse
+both, as the STF does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from zkbraid.crypto.field import FIELD_MODULUS
+from zkbraid.crypto.poseidon import poseidon
+from zkbraid.proving.errors import WitnessError
+from zkbraid.proving.statement import N_TX_DATA, MalformedPubdata, check_params, tx_data
+from zkbraid.zk.params import ZkParams
+from zkbraid.zk.smt import EMPTY_HASHES, EMPTY_LEAF, LeafIndexOutOfRange, compute_root
+from zkbraid.zk.state import Nft, ZkState, address_to_field
+from zkbraid.zk.stf import ZkReceipt, apply_transaction
+from zkbraid.zk.transactions import (
+    NftMint,
+    NftTransfer,
+    RegisterKey,
+    Transfer,
+    ZkTransaction,
+)
+
+CircuitInputs = dict[str, int | list[int]]
+
+# The circuit's scalar inputs, in its declaration order (public ones first).
+SCALAR_INPUTS = (
+    "oldRoot",
+    "newRoot",
+    "txType",
+    "fee",
+    "accountA",
+    "accountB",
+    "token",
+    "amount",
+    "collectionId",
+    "nftId",
+    "contentHash",
+    "sigR8x",
+    "sigR8y",
+    "sigS",
+    "accountsRoot",
+    "nftsRoot",
+    "collectionsRoot",
+    "nextAccountIndex",
+    "nextNftId",
+    "aPubKeyX",
+    "aPubKeyY",
+    "aAddress",
+    "aNonce",
+    "aBalancesRoot",
+    "aBalance",
+    "bPubKeyX",
+    "bPubKeyY",
+    "bAddress",
+    "bNonce",
+    "bBalancesRoot",
+    "bBalance",
+)
+
+
+def array_inputs(params: ZkParams) -> dict[str, int]:
+    """The circuit's array inputs and their lengths."""
+    return {
+        "txData": N_TX_DATA,
+        "aPath": params.account_depth,
+        "aBalancePath": params.token_depth,
+        "bPath": params.account_depth,
+        "bBalancePath": params.token_depth,
+        "nftPath": params.nft_depth,
+        "collectionPath": params.collection_depth,
+    }
+
+
+@dataclass(frozen=True)
+class ProofWitness:
+    """Every input of the circuit for one transaction, the public ones included."""
+
+    inputs: Mapping[str, int | list[int]] = field(repr=False)
+
+    @property
+    def old_root(self) -> int:
+        return _scalar(self.inputs, "oldRoot")
+
+    @property
+    def new_root(self) -> int:
+        return _scalar(self.inputs, "newRoot")
+
+    @property
+    def tx_data(self) -> tuple[int, int, int]:
+        values = self.inputs["txData"]
+        assert isinstance(values, list)
+        return values[0], values[1], values[2]
+
+    def public_inputs(self) -> list[int]:
+        """[old_root, new_root, *tx_data]: what the proof will be verified against."""
+        return [self.old_root, self.new_root, *self.tx_data]
+
+    def to_json(self) -> str:
+        """The inputs as circom and snarkjs read them (decimal strings)."""
+        return json.dumps(
+            {
+                name: [str(v) for v in value] if isinstance(value, list) else str(value)
+                for name, value in self.inputs.items()
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, params: ZkParams) -> ProofWitness:
+        """Parses `to_json`'s output, checking names, shapes and ranges against `params`.
+
+        Raises `WitnessError` for anything else.
+        """
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise WitnessError(f"witness is not JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise WitnessError("a witness is a JSON object of circuit inputs")
+        arrays = array_inputs(params)
+        expected = set(SCALAR_INPUTS) | set(arrays)
+        if set(raw) != expected:
+            missing = sorted(expected - set(raw))
+            extra = sorted(set(raw) - expected)
+            raise WitnessError(f"witness inputs differ: missing {missing}, unexpected {extra}")
+        inputs: CircuitInputs = {}
+        for name, value in raw.items():
+            if name in arrays:
+                if not isinstance(value, list) or len(value) != arrays[name]:
+                    raise WitnessError(f"witness input {name} must be {arrays[name]} elements")
+                inputs[name] = [_parse_element(v, name) for v in value]
+            else:
+                inputs[name] = _parse_element(value, name)
+        return cls(inputs)
+
+
+def _scalar(inputs: Mapping[str, int | list[int]], name: str) -> int:
+    value = inputs[name]
+    assert isinstance(value, int)
+    return value
+
+
+def _parse_element(value: Any, name: str) -> int:
+    if isinstance(value, str) and value.isdigit():
+        number = int(value)
+    elif type(value) is int:
+        number = value
+    else:
+        raise WitnessError(f"witness input {name}: {value!r} is not a decimal field element")
+    if not 0 <= number < FIELD_MODULUS:
+        raise WitnessError(f"witness input {name}: {number} is not a field element")
+    return number
+
+
+def build_witness(state: ZkState, tx: ZkTransaction) -> ProofWitness:
+    """The circuit's inputs for `tx` applied to `state` (read only; see the module docstring).
+
+    Raises `WitnessError` when a field cannot be placed in the public data at all (an index
+    wider than the circuit's slots), and `UnsupportedParams` for parameters the circuit cannot
+    carry.
+    """
+    params = state.params
+    check_params(params)
+    try:
+        data = tx_data(tx)
+    except MalformedPubdata as exc:  # an id wider than any tree the circuit has
+        raise WitnessError(f"transaction cannot be proven: {exc}") from exc
+    w = _Builder(state)
+    w.inputs["txData"] = list(data)
+    w.inputs["txType"] = int(tx.TYPE)
+    w.inputs["fee"] = tx.fee
+    if isinstance(tx, RegisterKey):
+        w.register_key(tx)
+    elif isinstance(tx, Transfer):
+        w.transfer(tx)
+    elif isinstance(tx, NftMint):
+        w.nft_mint(tx)
+    elif isinstance(tx, NftTransfer):
+        w.nft_transfer(tx)
+    else:  # pragma: no cover - the union is closed
+        raise WitnessError(f"no circuit for transaction type {type(tx).__name__}")
+    return w.finish()
+
+
+def apply_with_witness(
+    state: ZkState, tx: ZkTransaction, params: ZkParams
+) -> tuple[ZkReceipt, ProofWitness]:
+    """`apply_transaction` that also returns the proving witness of the transaction.
+
+    Raises like `apply_transaction` (state unchanged), and `WitnessError` if the witness's
+    roots differ from the STF's, which would be a bug of the circuit's model of the state.
+    """
+    witness = build_witness(state, tx)
+    receipt = apply_transaction(state, tx, params)
+    if (witness.old_root, witness.new_root) != (receipt.old_root, receipt.new_root):
+        raise WitnessError(
+            f"witness roots ({witness.old_root}, {witness.new_root}) differ from the STF's "
+            f"({receipt.old_root}, {receipt.new_root}) for tx 0x{tx.hash.hex()}"
+        )
+    return receipt, witness
+
+
+class _Builder:
+    """Fills the circuit inputs slot by slot (circuits/zk_tx.circom), starting from zeros."""
+
+    def __init__(self, state: ZkState) -> None:
+        self.state = state
+        self.params = state.params
+        p = self.params
+        self.inputs: CircuitInputs = dict.fromkeys(SCALAR_INPUTS, 0)
+        for name, length in array_inputs(p).items():
+            self.inputs[name] = [0] * length
+        self.accounts_root = state.accounts_root()
+        self.nfts_root = state.nfts_root()
+        self.collections_root = state.collections_root()
+        self.next_account = state.next_account_index
+        self.next_nft = state.next_nft_id
+        self.inputs.update(
+            oldRoot=state.root(),
+            accountsRoot=self.accounts_root,
+            nftsRoot=self.nfts_root,
+            collectionsRoot=self.collections_root,
+            nextAccountIndex=self.next_account,
+            nextNftId=self.next_nft,
+        )
+        # The roots the transaction leaves; each slot moves its own.
+        self.new_accounts_root = self.accounts_root
+        self.new_nfts_root = self.nfts_root
+        self.new_next_account = self.next_account
+        self.new_next_nft = self.next_nft
+        self.a_write: tuple[int, list[int], int] | None = None  # (index, siblings, new leaf)
+
+    # Per type
+
+    def register_key(self, tx: RegisterKey) -> None:
+        index = self.next_account
+        empty_balances = EMPTY_HASHES[self.params.token_depth]
+        siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
+        new_leaf = poseidon(
+            [tx.public_key.x, tx.public_key.y, address_to_field(tx.eth_address), 0, empty_balances]
+        )
+        self.inputs.update(
+            accountA=index,
+            aPubKeyX=tx.public_key.x,
+            aPubKeyY=tx.public_key.y,
+            aAddress=address_to_field(tx.eth_address),
+            aNonce=0,
+            aBalancesRoot=empty_balances,
+            aPath=siblings,
+        )
+        self.new_accounts_root = compute_root(index, new_leaf, siblings)
+        self.new_next_account = self.next_account + 1
+
+    def transfer(self, tx: Transfer) -> None:
+        self.inputs.update(
+            accountB=tx.to_index, token=tx.token, amount=tx.amount, **self._signature(tx)
+        )
+        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
+        self._account_a(tx.from_index, a_balance)
+        b_balance = self._balance_slot("b", tx.to_index, tx.token, tx.amount)
+        self._account_b(tx.to_index, b_balance)
+
+    def nft_mint(self, tx: NftMint) -> None:
+        nft_id = self.next_nft
+        self.inputs.update(
+            accountB=tx.to_index,
+            collectionId=tx.collection_id,
+            contentHash=tx.content_hash,
+            nftId=nft_id,
+            **self._signature(tx),
+        )
+        self._account_a(tx.minter_index, None)
+        self.inputs["collectionPath"] = self._opening(
+            self.state.collection_proof, tx.collection_id, self.params.collection_depth
+        )
+        self._nft_slot(nft_id, tx.to_index, tx.collection_id, tx.content_hash)
+        self.new_next_nft = self.next_nft + 1
+
+    def nft_transfer(self, tx: NftTransfer) -> None:
+        nft = self.state.nft(tx.nft_id)
+        collection_id, content_hash = (0, 0) if nft is None else nft_fields(nft)
+        self.inputs.update(
+            accountB=tx.to_index,
+            nftId=tx.nft_id,
+            collectionId=collection_id,
+            contentHash=content_hash,
+            **self._signature(tx),
+        )
+        self._account_a(tx.from_index, None)
+        self._nft_slot(tx.nft_id, tx.to_index, collection_id, content_hash)
+
+    # Slots
+
+    def _signature(self, tx: Transfer | NftMint | NftTransfer) -> dict[str, int]:
+        sig = tx.signature
+        return {"sigR8x": sig.r8x, "sigR8y": sig.r8y, "sigS": sig.s}
+
+    def _balance_slot(self, prefix: str, index: int, token: int, delta: int) -> int:
+        """Opens `index`'s balance of `token`; returns its balances root after adding `delta`."""
+        state = self.state
+        balance = state.balance(index, token)  # 0 for an unknown account or token
+        siblings = self._opening(
+            lambda t: state.balance_proof(index, t), token, self.params.token_depth
+        )
+        self.inputs[f"{prefix}Balance"] = balance
+        self.inputs[f"{prefix}BalancePath"] = siblings
+        return compute_root(token, (balance + delta) % FIELD_MODULUS, siblings)
+
+    def _account_fields(self, index: int) -> tuple[int, int, int, int, int]:
+        account = self.state.account(index) if self._in_tree(index) else None
+        if account is None:
+            return (0, 0, 0, 0, EMPTY_LEAF)
+        return (
+            account.public_key.x,
+            account.public_key.y,
+            address_to_field(account.eth_address),
+            account.nonce,
+            account.balances_root,
+        )
+
+    def _account_a(self, index: int, new_balances_root: int | None) -> None:
+        """Account A of a signed type: nonce + 1 and, for a Transfer, its new balances root."""
+        pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
+        siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
+        self.inputs.update(
+            accountA=index,
+            aPubKeyX=pk_x,
+            aPubKeyY=pk_y,
+            aAddress=address,
+            aNonce=nonce,
+            aBalancesRoot=balances_root,
+            aPath=siblings,
+        )
+        new_balances = balances_root if new_balances_root is None else new_balances_root
+        new_leaf = poseidon([pk_x, pk_y, address, (nonce + 1) % FIELD_MODULUS, new_balances])
+        self.a_write = (index, siblings, new_leaf)
+        self.new_accounts_root = compute_root(index, new_leaf, siblings)
+
+    def _account_b(self, index: int, new_balances_root: int) -> None:
+        """Account B of a Transfer, opened under the accounts root that A's write left."""
+        pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
+        siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
+        assert self.a_write is not None
+        siblings = siblings_after_write(index, siblings, *self.a_write)
+        self.inputs.update(
+            bPubKeyX=pk_x,
+            bPubKeyY=pk_y,
+            bAddress=address,
+            bNonce=nonce,
+            bBalancesRoot=balances_root,
+            bPath=siblings,
+        )
+        new_leaf = poseidon([pk_x, pk_y, address, nonce, new_balances_root])
+        self.new_accounts_root = compute_root(index, new_leaf, siblings)
+
+    def _nft_slot(self, nft_id: int, owner: int, collection_id: int, content_hash: int) -> None:
+        siblings = self._opening(self.state.nft_proof, nft_id, self.params.nft_depth)
+        self.inputs["nftPath"] = siblings
+        new_leaf = poseidon([owner, collection_id, content_hash])
+        self.new_nfts_root = compute_root(nft_id, new_leaf, siblings)
+
+    # Helpers
+
+    def _in_tree(self, index: int) -> bool:
+        return 0 <= index < self.params.max_accounts
+
+    @staticmethod
+    def _opening(proof: Callable[[int], list[int]], index: int, depth: int) -> list[int]:
+        """The siblings of leaf `index`, or zeros when the index is beyond the tree."""
+        try:
+            return list(proof(index))
+        except LeafIndexOutOfRange:
+            return [0] * depth
+
+    def finish(self) -> ProofWitness:
+        new_root = poseidon(
+            [
+                self.new_accounts_root,
+                self.new_nfts_root,
+                self.collections_root,
+                self.new_next_account,
+                self.new_next_nft,
+            ]
+        )
+        self.inputs["newRoot"] = new_root
+        return ProofWitness(self.inputs)
+
+
+def nft_fields(nft: Nft) -> tuple[int, int]:
+    return nft.collection_id, nft.content_hash
+
+
+def siblings_after_write(
+    index: int, siblings: Sequence[int], written: int, written_siblings: Sequence[int], leaf: int
+) -> list[int]:
+    """`index`'s siblings once leaf `written` (opened by `written_siblings`) is set to `leaf`.
+
+    Exactly one of `index`'s siblings lies on the path of another leaf: the one at the level
+    below their lowest common ancestor.
+    """
+    if index == written:
+        raise WitnessError("two writes to one leaf in one transaction")
+    node = leaf
+    for level, sibling in enumerate(written_siblings):
+        if (index >> level) ^ 1 == written >> level:
+            out = list(siblings)
+            out[level] = node
+            return out
+        bit = (written >> level) & 1
+        node = poseidon([sibling, node]) if bit else poseidon([node, sibling])
+    return list(siblings)
+
+
+__all__ = [
+    "SCALAR_INPUTS",
+    "CircuitInputs",
+    "ProofWitness",
+    "apply_with_witness",
+    "array_inputs",
+    "build_witness",
+    "siblings_after_write",
+]

@@ -1,0 +1,84 @@
+"""The public data a proof commits to: layouts, lengths, and the L1 recomputation."""
+
+import pytest
+
+from tests.unit.zk.vectors import VECTORS, new_chain, run_vector
+from zkbraid.proving import statement as S
+from zkbraid.zk.params import ZkParams
+from zkbraid.zk.transactions import NftTransfer, Transfer, TxType
+
+
+def test_transfer_record_layout() -> None:
+    tx = Transfer(0x7A6B, 3, 0x10203, token=7, amount=2**100 + 5, nonce=9, fee=11)
+    record = S.pubdata(tx)
+    assert record == (
+        b"\x11" + (11).to_bytes(8, "big") + (3).to_bytes(4, "big") + (0x10203).to_bytes(4, "big")
+        + (7).to_bytes(2, "big") + (2**100 + 5).to_bytes(16, "big")
+    )  # fmt: skip
+    assert len(record) == S.pubdata_length(TxType.TRANSFER) == 35
+    header = 0x11 * 2**144 + 11 * 2**80 + 3 * 2**48 + 0x10203 * 2**16 + 7
+    assert S.tx_data(tx) == (header, 2**100 + 5, 0)
+
+
+def test_register_key_record_carries_what_l1_checks() -> None:
+    chain = new_chain()
+    tx = chain.register(4, fee=3)
+    record = S.pubdata(tx)
+    assert len(record) == 93
+    assert record[1:9] == (3).to_bytes(8, "big") and record[9:29] == tx.eth_address
+    header = 0x10 * 2**224 + 3 * 2**160 + int.from_bytes(tx.eth_address, "big")
+    assert S.tx_data(tx) == (header, tx.public_key.x, tx.public_key.y)
+
+
+def test_every_type_has_its_length_and_round_trips() -> None:
+    lengths = {TxType.REGISTER_KEY: 93, TxType.TRANSFER: 35, TxType.NFT_MINT: 51,
+               TxType.NFT_TRANSFER: 21}  # fmt: skip
+    seen = set()
+    for fn in VECTORS.values():
+        tx = run_vector(fn())["operation"]
+        try:
+            record = S.pubdata(tx)
+        except S.MalformedPubdata:
+            continue  # ids beyond any tree: no proof possible
+        assert len(record) == lengths[tx.TYPE]
+        assert S.tx_data_from_pubdata(record) == S.tx_data(tx)
+        seen.add(tx.TYPE)
+    assert seen == set(TxType)
+
+
+def test_records_of_different_transactions_differ() -> None:
+    chain = new_chain()
+    txs = [chain.transfer(0, 1, 5), chain.transfer(0, 1, 6), chain.transfer(0, 2, 5),
+           chain.transfer(0, 1, 5, token=1), chain.transfer(0, 1, 5, fee=2),
+           chain.nft_transfer(0, 1, 5), chain.nft_mint(0, 1)]  # fmt: skip
+    assert len({S.tx_data(tx) for tx in txs}) == len(txs)
+
+
+def test_public_inputs_order() -> None:
+    tx = new_chain().nft_transfer(2, 3, 0)
+    assert S.public_inputs(10, 20, tx) == [10, 20, *S.tx_data(tx)]
+    assert S.N_PUBLIC_INPUTS == 5
+
+
+@pytest.mark.parametrize(
+    "record",
+    [b"", b"\x14" + bytes(20), b"\x11" + bytes(33), b"\x13" + bytes(21),
+     b"\x12" + bytes(18) + b"\xff" * 32],
+)  # fmt: skip
+def test_invalid_pubdata_records(record: bytes) -> None:
+    with pytest.raises(S.MalformedPubdata):
+        S.tx_data_from_pubdata(record)
+
+
+def test_invalid_ids_wider_than_their_slot() -> None:
+    tx = NftTransfer(0x7A6B, from_index=2**32, to_index=1, nft_id=0, nonce=0, fee=0)
+    with pytest.raises(S.MalformedPubdata):
+        S.pubdata(tx)
+
+
+def test_invalid_params_wider_than_the_circuit() -> None:
+    S.check_params(ZkParams())
+    for params in (ZkParams(account_depth=33), ZkParams(token_depth=17),
+                   ZkParams(collection_depth=17), ZkParams(nft_depth=40)):  # fmt: skip
+        with pytest.raises(S.UnsupportedParams):
+            S.check_params(params)
