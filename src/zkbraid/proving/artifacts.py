@@ -117,8 +117,14 @@ def circuit_digest(params: ZkParams = DEFAULT_PARAMS) -> str:
     return h.hexdigest()
 
 
-def circuit_dir(params: ZkParams = DEFAULT_PARAMS) -> Path:
-    return build_root() / "circuits" / circuit_digest(params)
+def circuit_dir(params: ZkParams = DEFAULT_PARAMS, simplification: str = "O2") -> Path:
+    """The cache directory of the circuit for `params`.
+
+    Keys are only ever made for `--O2` builds; `--O1` builds (three times faster to compile,
+    the same solutions) serve the tests of parameter variants and get a suffixed directory.
+    """
+    digest = circuit_digest(params)
+    return build_root() / "circuits" / (digest if simplification == "O2" else f"{digest}-o1")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from zkbraid.proving.artifacts import (
     CIRCUIT_NAME,
@@ -99,14 +100,49 @@ def _from_root(path: Path) -> str:
     return str(path.resolve().relative_to("/"))
 
 
+def run_circom(
+    main: Path,
+    out_dir: Path,
+    *,
+    simplification: Literal["O2", "O1"] = "O2",
+    progress: Progress = stderr_progress,
+) -> None:
+    """circom 2 on `main` into `out_dir`: .r1cs, .sym and the wasm witness generator, with the
+    repository's circuits/ and circomlib on the include path. Raises `ToolError`."""
+    run_tool(
+        [
+            node_binary(),
+            circom_cli(),
+            _from_root(main),
+            f"--{simplification}",
+            "--r1cs",
+            "--wasm",
+            "--sym",
+            "-l",
+            _from_root(CIRCUITS_DIR),
+            "-l",
+            _from_root(NODE_MODULES / "circomlib" / "circuits"),
+            "-o",
+            _from_root(out_dir),
+        ],
+        what="circom",
+        progress=progress,
+        cwd=Path("/"),
+    )
+
+
 def compile_circuit(
-    params: ZkParams = DEFAULT_PARAMS, *, progress: Progress = stderr_progress
+    params: ZkParams = DEFAULT_PARAMS,
+    *,
+    progress: Progress = stderr_progress,
+    simplification: Literal["O2", "O1"] = "O2",
 ) -> Path:
     """Compiles the circuit for `params` into its cache directory (or finds it there).
 
+    `simplification` "O1" is for tests of parameter variants only (artifacts.circuit_dir).
     Raises `ToolError` if circom fails or the circuit outgrows the powers of tau.
     """
-    final = circuit_dir(params)
+    final = circuit_dir(params, simplification)
     manifest_path = final / "manifest.json"
     if manifest_path.is_file():
         return final
@@ -116,30 +152,15 @@ def compile_circuit(
         tmp = _fresh_dir(final)
         main = tmp / f"{MAIN_NAME}.circom"
         main.write_text(main_source(params))
-        progress(f"compiling circuits/{CIRCUIT_NAME}.circom with circom 2 --O2 (about a minute)")
-        started = time.monotonic()
-        run_tool(
-            [
-                node_binary(),
-                circom_cli(),
-                _from_root(main),
-                "--O2",
-                "--r1cs",
-                "--wasm",
-                "--sym",
-                "-l",
-                _from_root(CIRCUITS_DIR),
-                "-l",
-                _from_root(NODE_MODULES / "circomlib" / "circuits"),
-                "-o",
-                _from_root(tmp),
-            ],
-            what="circom",
-            progress=progress,
-            cwd=Path("/"),
+        progress(
+            f"compiling circuits/{CIRCUIT_NAME}.circom with circom 2 --{simplification} "
+            "(about a minute)"
         )
+        started = time.monotonic()
+        run_circom(main, tmp, simplification=simplification, progress=progress)
         info = read_r1cs_info(tmp / f"{MAIN_NAME}.r1cs")
-        if info.n_constraints + info.n_public + 1 > 1 << PTAU_POWER:
+        # --O1 keeps the linear constraints (about twice as many): such builds get no keys.
+        if simplification == "O2" and info.n_constraints + info.n_public + 1 > 1 << PTAU_POWER:
             raise ToolError(
                 f"the circuit has {info.n_constraints} constraints: more than the 2^{PTAU_POWER} "
                 "powers of tau can set up"
@@ -153,6 +174,7 @@ def compile_circuit(
             "public_inputs": info.n_public,
             "private_inputs": info.n_private_inputs,
             "tools": tool_versions(),
+            "simplification": simplification,
             "compile_seconds": round(time.monotonic() - started, 1),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

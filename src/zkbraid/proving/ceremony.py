@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkbraid.proving.artifacts import CIRCUIT_NAME, CircuitKeys, find_keys
+from zkbraid.proving.artifacts import CIRCUIT_NAME, MAIN_NAME, CircuitKeys, find_keys
 from zkbraid.proving.build import compile_circuit, sha256_file
 from zkbraid.proving.errors import ProvingError, ToolError
 from zkbraid.proving.tools import Progress, snarkjs, stderr_progress
@@ -188,7 +188,7 @@ def install_keys(ceremony: Ceremony, name: str, params: ZkParams = DEFAULT_PARAM
     if transcript.get("beacon") is None:
         raise CeremonyError("finalize the ceremony before installing its keys")
     directory = compile_circuit(params)
-    if sha256_file(directory / Path(transcript["r1cs"]).name) != transcript["r1cs_sha256"]:
+    if sha256_file(directory / f"{MAIN_NAME}.r1cs") != transcript["r1cs_sha256"]:
         raise CeremonyError("the ceremony was made for another circuit than this tree's")
     keys_dir = directory / "keys" / name
     keys_dir.mkdir(parents=True, exist_ok=True)
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.step == "init":
             directory = compile_circuit(DEFAULT_PARAMS)
-            out = ceremony.init(directory / "zk_tx_main.r1cs", args.ptau.resolve())
+            out = ceremony.init(directory / f"{MAIN_NAME}.r1cs", args.ptau.resolve())
             print(f"initial key {out} (sha256 {sha256_file(out)}); publish it with the transcript")
         elif args.step == "contribute":
             digest = ceremony.contribute(args.name)

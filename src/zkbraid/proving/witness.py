@@ -357,7 +357,8 @@ class _Builder:
         pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
         assert self.a_write is not None
-        siblings = siblings_after_write(index, siblings, *self.a_write)
+        if index != self.a_write[0]:  # A = B is a self-transfer, which the circuit refuses
+            siblings = siblings_after_write(index, siblings, *self.a_write)
         self.inputs.update(
             bPubKeyX=pk_x,
             bPubKeyY=pk_y,

@@ -1,0 +1,166 @@
+"""The circuit against the Python STF, vector by vector (STYLE.md §5).
+
+Every vector of tests/unit/zk/vectors.py runs through the STF and through the circuit, and
+both must agree:
+
+- valid: the witness reaches the STF's new root, and a groth16py proof is made and verified
+  against the recorded roots and the transaction;
+- invalid: no proof can be made, because the witness cannot be built (an id beyond any slot)
+  or circom's witness generator refuses it (a failed circuit rule), except for the rules the
+  circuit leaves to the validators and L1 (RegisterKey's ECDSA signature and address
+  uniqueness, circuits/README.md), listed in VALIDATOR_ONLY.
+
+Vectors made with other chain parameters run through a circuit compiled for those parameters
+(--O1, tests only) and, when valid, are proven with groth16py's native single-party setup.
+"""
+
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import groth16py
+import pytest
+
+from tests.proving.conftest import VariantCircuits
+from tests.unit.zk.vectors import VECTORS, run_vector
+from zkbraid.proving.artifacts import MAIN_NAME
+from zkbraid.proving.errors import CircuitRejected, WitnessError
+from zkbraid.proving.node_runner import NodeRunner
+from zkbraid.proving.prover import ProofJob, Prover
+from zkbraid.proving.verify import ProofVerifier
+from zkbraid.proving.witness import ProofWitness, build_witness
+from zkbraid.zk import errors as E
+from zkbraid.zk.params import ZkParams
+from zkbraid.zk.transactions import RegisterKey
+
+DEFAULT = ZkParams()
+
+# Rejections of the STF that the circuit does not make, with the reason (circuits/README.md).
+VALIDATOR_ONLY = {
+    "invalid_register_key_wrong_chain_id": "the chain id is in the Ethereum-signed text",
+    "invalid_register_key_already_registered": "address uniqueness needs an address-keyed tree",
+    "invalid_register_key_replayed": "address uniqueness needs an address-keyed tree",
+    "invalid_register_key_signed_by_other_address": "ECDSA is checked outside the circuit",
+    "invalid_register_key_tampered_fee": "ECDSA is checked outside the circuit",
+    "invalid_register_key_tampered_key": "ECDSA is checked outside the circuit",
+    "invalid_register_key_bad_v": "ECDSA is checked outside the circuit",
+    "invalid_register_key_high_s": "ECDSA is checked outside the circuit",
+}
+VALIDATOR_ONLY_ERRORS = (E.BadECDSASignature, E.AddressAlreadyRegistered, E.WrongZkChainId)
+
+VALID = sorted(name for name in VECTORS if not name.startswith("invalid_"))
+INVALID = sorted(name for name in VECTORS if name.startswith("invalid_"))
+
+
+@cache
+def parts_of(name: str) -> dict[str, Any]:
+    return run_vector(VECTORS[name]())
+
+
+def variant_params(names: list[str]) -> set[ZkParams]:
+    return {parts_of(n)["pre"].params for n in names} - {DEFAULT}
+
+
+def run_witness(runner: NodeRunner, wasm: Path, witness: ProofWitness, out: Path) -> Path:
+    """circom's witness generator (raises CircuitRejected)."""
+    inputs = out.with_suffix(".json")
+    inputs.write_text(witness.to_json())
+    runner.call("witness", wasm, inputs, out)
+    return out
+
+
+@cache
+def native_keys(r1cs: Path) -> tuple[groth16py.ProvingKey, groth16py.Verifier]:
+    """groth16py's single-party setup of a variant circuit: tests only."""
+    pk, vk = groth16py.setup(str(r1cs))
+    return pk, groth16py.Verifier(vk)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compile_variants(variants: VariantCircuits) -> None:
+    variants.prepare(variant_params(VALID), variant_params(INVALID))
+
+
+def test_vectors_cover_every_type_and_the_validator_only_rules_are_exact() -> None:
+    assert {type(parts_of(n)["operation"]) for n in VALID} >= {RegisterKey}
+    assert set(VALIDATOR_ONLY) <= set(INVALID)
+    for name in VALIDATOR_ONLY:
+        parts = parts_of(name)
+        assert isinstance(parts["operation"], RegisterKey)
+        assert issubclass(parts["error"], VALIDATOR_ONLY_ERRORS)
+    # Every other RegisterKey rejection (key validity, tree full, fee width) is the circuit's.
+    others = [
+        n for n in INVALID if n.startswith("invalid_register_key") and n not in VALIDATOR_ONLY
+    ]
+    assert {parts_of(n)["error"] for n in others} == {
+        E.InvalidL2Key, E.AccountTreeFull, E.FeeOutOfRange,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_circuit_proves(
+    name: str, g16: Prover, verifier: ProofVerifier, runner: NodeRunner, variants: VariantCircuits
+) -> None:
+    parts = parts_of(name)
+    tx, pre, post = parts["operation"], parts["pre"], parts["post"]
+    witness = build_witness(pre.restore(), tx)
+    assert (witness.old_root, witness.new_root) == (pre.root, post.root)
+    if pre.params == DEFAULT:
+        proof = g16.prove(ProofJob(tx, witness))
+        assert verifier.verify_transaction(proof, pre.root, post.root, tx)
+        assert not verifier.verify_transaction(proof, pre.root, pre.root, tx)
+        return
+    directory = variants.directory(pre.params)
+    pk, native = native_keys(directory / f"{MAIN_NAME}.r1cs")
+    with tempfile.TemporaryDirectory() as tmp:
+        wasm = directory / f"{MAIN_NAME}_js" / f"{MAIN_NAME}.wasm"
+        wtns = run_witness(runner, wasm, witness, Path(tmp) / "w.wtns")
+        proof = groth16py.prove_wtns(pk, str(wtns))
+    assert native.verify(proof, witness.public_inputs())
+    assert not native.verify(proof, [pre.root, pre.root, *witness.tx_data])
+
+
+@pytest.mark.parametrize("name", INVALID)
+def test_invalid_rejected_by_circuit(
+    name: str, g16: Prover, runner: NodeRunner, variants: VariantCircuits
+) -> None:
+    parts = parts_of(name)
+    tx, pre = parts["operation"], parts["pre"]
+    try:
+        witness = build_witness(pre.restore(), tx)
+    except WitnessError:
+        assert name not in VALIDATOR_ONLY
+        return  # no witness, no proof
+    if pre.params == DEFAULT:
+        if name in VALIDATOR_ONLY:
+            # The circuit accepts: this rule is the validators' (and L1's), not the circuit's.
+            proof = g16.prove(ProofJob(tx, witness))
+            assert g16.verifier.verify(proof, witness.public_inputs())
+            return
+        with pytest.raises(CircuitRejected):
+            g16.prove(ProofJob(tx, witness))
+        return
+    assert name not in VALIDATOR_ONLY
+    directory = variants.directory(pre.params)
+    wasm = directory / f"{MAIN_NAME}_js" / f"{MAIN_NAME}.wasm"
+    with tempfile.TemporaryDirectory() as tmp, pytest.raises(CircuitRejected):
+        run_witness(runner, wasm, witness, Path(tmp) / "w.wtns")
+
+
+@pytest.mark.parametrize("name", ["register_key", "transfer", "nft_mint", "nft_transfer"])
+def test_invalid_wrong_new_root(name: str, g16: Prover) -> None:
+    parts = parts_of(name)
+    witness = build_witness(parts["pre"].restore(), parts["operation"])
+    for wrong in (witness.new_root + 1, parts["pre"].root, 0):
+        forged = ProofWitness({**witness.inputs, "newRoot": wrong})
+        with pytest.raises(CircuitRejected, match="newRoot === newRootComputed"):
+            g16.prove(ProofJob(parts["operation"], forged))
+
+
+def test_invalid_wrong_old_root(g16: Prover) -> None:
+    parts = parts_of("transfer")
+    witness = build_witness(parts["pre"].restore(), parts["operation"])
+    forged = ProofWitness({**witness.inputs, "oldRoot": witness.old_root + 1})
+    with pytest.raises(CircuitRejected, match="oldRoot === oldRootComputed"):
+        g16.prove(ProofJob(parts["operation"], forged))
