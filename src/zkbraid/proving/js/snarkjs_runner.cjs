@@ -5,7 +5,8 @@
 //       circom's own witness generator (the circuit's wasm, run by snarkjs/circom_runtime):
 //       fails, naming the template and line, when any circuit assertion does not hold.
 //   node snarkjs_runner.cjs prove <circuit.wasm> <circuit.zkey> <input.json>
-//       witness and Groth16 proof (snarkjs.groth16.fullProve); prints {"proof", "publicSignals"}.
+//       witness (as above) and Groth16 proof (snarkjs.groth16.prove, what fullProve does);
+//       prints {"proof", "publicSignals"}.
 //   node snarkjs_runner.cjs verify <verification_key.json> <proof.json> <public.json>
 //       prints true or false.
 //   node snarkjs_runner.cjs serve
@@ -18,6 +19,8 @@
 const fs = require("fs");
 const util = require("util");
 const snarkjs = require("snarkjs");
+const { WitnessCalculatorBuilder } = require("circom_runtime");
+const { unstringifyBigInts } = require("ffjavascript").utils;
 
 // stdout carries the replies only: whatever the libraries print goes to stderr.
 for (const name of ["log", "info", "warn", "debug"]) {
@@ -31,18 +34,43 @@ function circuitRefused(err) {
     return /Assert Failed|Error in template|Not enough values|Too many values|Signal not found/.test(text);
 }
 
+// Compiled witness generators by wasm file (compiling the wasm costs more than running it).
+// One that failed is dropped: a trapped wasm instance is not reused.
+const calculators = new Map();
+
+async function computeWitness(wasm, inputPath, out) {
+    const stat = fs.statSync(wasm);
+    const key = `${wasm}:${stat.size}:${stat.mtimeMs}`;
+    if (!calculators.has(key)) {
+        calculators.set(key, await WitnessCalculatorBuilder(fs.readFileSync(wasm)));
+    }
+    const input = unstringifyBigInts(JSON.parse(fs.readFileSync(inputPath, "utf8")));
+    try {
+        const wtns = await calculators.get(key).calculateWTNSBin(input, true);
+        fs.writeFileSync(out, wtns);
+    } catch (err) {
+        calculators.delete(key);
+        throw err;
+    }
+}
+
 async function run(cmd, args) {
     if (cmd === "witness") {
         const [wasm, inputPath, out] = args;
-        const input = JSON.parse(fs.readFileSync(inputPath, "utf8"));
-        await snarkjs.wtns.calculate(input, wasm, out);
+        await computeWitness(wasm, inputPath, out);
         return true;
     }
     if (cmd === "prove") {
+        // snarkjs.groth16.fullProve, with the witness from the cached generator.
         const [wasm, zkey, inputPath] = args;
-        const input = JSON.parse(fs.readFileSync(inputPath, "utf8"));
-        const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey, quiet);
-        return { proof, publicSignals };
+        const wtns = `${inputPath}.wtns`;
+        await computeWitness(wasm, inputPath, wtns);
+        try {
+            const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, wtns, quiet);
+            return { proof, publicSignals };
+        } finally {
+            fs.rmSync(wtns, { force: true });
+        }
     }
     if (cmd === "verify") {
         const [vkeyPath, proofPath, publicPath] = args;
