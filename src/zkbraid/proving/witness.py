@@ -26,7 +26,7 @@ from zkbraid.proving.errors import WitnessError
 from zkbraid.proving.statement import N_TX_DATA, MalformedPubdata, check_params, tx_data
 from zkbraid.zk.params import ZkParams
 from zkbraid.zk.smt import EMPTY_HASHES, EMPTY_LEAF, LeafIndexOutOfRange, compute_root
-from zkbraid.zk.state import Nft, ZkState, address_to_field
+from zkbraid.zk.state import ZkState, address_to_field
 from zkbraid.zk.stf import ZkReceipt, apply_transaction
 from zkbraid.zk.transactions import (
     NftMint,
@@ -175,52 +175,54 @@ def build_witness(state: ZkState, tx: ZkTransaction) -> ProofWitness:
     wider than the circuit's slots), and `UnsupportedParams` for parameters the circuit cannot
     carry.
     """
-    params = state.params
-    check_params(params)
-    try:
-        data = tx_data(tx)
-    except MalformedPubdata as exc:  # an id wider than any tree the circuit has
-        raise WitnessError(f"transaction cannot be proven: {exc}") from exc
-    w = _Builder(state)
-    w.inputs["txData"] = list(data)
-    w.inputs["txType"] = int(tx.TYPE)
-    w.inputs["fee"] = tx.fee
-    if isinstance(tx, RegisterKey):
-        w.register_key(tx)
-    elif isinstance(tx, Transfer):
-        w.transfer(tx)
-    elif isinstance(tx, NftMint):
-        w.nft_mint(tx)
-    elif isinstance(tx, NftTransfer):
-        w.nft_transfer(tx)
-    else:  # pragma: no cover - the union is closed
-        raise WitnessError(f"no circuit for transaction type {type(tx).__name__}")
-    return w.finish()
+    builder = _Builder(state, compute=True)
+    builder.fill(tx)
+    return builder.finish()
 
 
 def apply_with_witness(
-    state: ZkState, tx: ZkTransaction, params: ZkParams
+    state: ZkState, tx: ZkTransaction, params: ZkParams, *, check: bool = False
 ) -> tuple[ZkReceipt, ProofWitness]:
     """`apply_transaction` that also returns the proving witness of the transaction.
 
-    Raises like `apply_transaction` (state unchanged), and `WitnessError` if the witness's
-    roots differ from the STF's, which would be a bug of the circuit's model of the state.
+    The openings are read before the transaction and the new root is the STF's, so this costs
+    a few reads beyond `apply_transaction` (a Transfer's recipient is opened after the write,
+    which is exactly the opening the circuit wants). With `check`, the witness is also built
+    independently (`build_witness`) and must agree.
+
+    Raises like `apply_transaction` (state unchanged) and `WitnessError` when the transaction
+    cannot be proven or, with `check`, when the two witnesses differ (a bug of the circuit's
+    model of the state).
     """
-    witness = build_witness(state, tx)
+    reference = build_witness(state, tx) if check else None
+    builder = _Builder(state, compute=False)
+    builder.fill(tx)
     receipt = apply_transaction(state, tx, params)
-    if (witness.old_root, witness.new_root) != (receipt.old_root, receipt.new_root):
+    if isinstance(tx, Transfer):
+        builder.inputs["bPath"] = state.account_proof(tx.to_index)
+    builder.inputs["newRoot"] = receipt.new_root
+    witness = ProofWitness(builder.inputs)
+    if witness.old_root != receipt.old_root:
+        raise WitnessError("the witness's old root is not the STF's")
+    if reference is not None and dict(reference.inputs) != dict(witness.inputs):
         raise WitnessError(
-            f"witness roots ({witness.old_root}, {witness.new_root}) differ from the STF's "
-            f"({receipt.old_root}, {receipt.new_root}) for tx 0x{tx.hash.hex()}"
+            f"the witness of tx 0x{tx.hash.hex()} built from the old state differs from the "
+            "one read around the STF"
         )
     return receipt, witness
 
 
 class _Builder:
-    """Fills the circuit inputs slot by slot (circuits/zk_tx.circom), starting from zeros."""
+    """Fills the circuit inputs slot by slot (circuits/zk_tx.circom), starting from zeros.
 
-    def __init__(self, state: ZkState) -> None:
+    With `compute`, it also computes the leaves and roots the transaction writes, as the
+    circuit does; without, it only reads openings (apply_with_witness takes the rest from the
+    STF).
+    """
+
+    def __init__(self, state: ZkState, *, compute: bool) -> None:
         self.state = state
+        self.compute = compute
         self.params = state.params
         p = self.params
         self.inputs: CircuitInputs = dict.fromkeys(SCALAR_INPUTS, 0)
@@ -246,15 +248,36 @@ class _Builder:
         self.new_next_nft = self.next_nft
         self.a_write: tuple[int, list[int], int] | None = None  # (index, siblings, new leaf)
 
+    def fill(self, tx: ZkTransaction) -> None:
+        """Every input but the new root (`finish`).
+
+        Raises `WitnessError` when a field cannot be placed in the public data at all (an
+        index wider than the circuit's slots) and `UnsupportedParams` for parameters the
+        circuit cannot carry.
+        """
+        check_params(self.params)
+        try:
+            data = tx_data(tx)
+        except MalformedPubdata as exc:  # an id wider than any tree the circuit has
+            raise WitnessError(f"transaction cannot be proven: {exc}") from exc
+        self.inputs.update(txData=list(data), txType=int(tx.TYPE), fee=tx.fee)
+        if isinstance(tx, RegisterKey):
+            self.register_key(tx)
+        elif isinstance(tx, Transfer):
+            self.transfer(tx)
+        elif isinstance(tx, NftMint):
+            self.nft_mint(tx)
+        elif isinstance(tx, NftTransfer):
+            self.nft_transfer(tx)
+        else:  # pragma: no cover - the union is closed
+            raise WitnessError(f"no circuit for transaction type {type(tx).__name__}")
+
     # Per type
 
     def register_key(self, tx: RegisterKey) -> None:
         index = self.next_account
         empty_balances = EMPTY_HASHES[self.params.token_depth]
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
-        new_leaf = poseidon(
-            [tx.public_key.x, tx.public_key.y, address_to_field(tx.eth_address), 0, empty_balances]
-        )
         self.inputs.update(
             accountA=index,
             aPubKeyX=tx.public_key.x,
@@ -264,8 +287,13 @@ class _Builder:
             aBalancesRoot=empty_balances,
             aPath=siblings,
         )
-        self.new_accounts_root = compute_root(index, new_leaf, siblings)
         self.new_next_account = self.next_account + 1
+        if self.compute:
+            leaf = poseidon(
+                [tx.public_key.x, tx.public_key.y, address_to_field(tx.eth_address), 0,
+                 empty_balances]
+            )  # fmt: skip
+            self.new_accounts_root = compute_root(index, leaf, siblings)
 
     def transfer(self, tx: Transfer) -> None:
         self.inputs.update(
@@ -294,7 +322,9 @@ class _Builder:
 
     def nft_transfer(self, tx: NftTransfer) -> None:
         nft = self.state.nft(tx.nft_id)
-        collection_id, content_hash = (0, 0) if nft is None else nft_fields(nft)
+        collection_id, content_hash = (
+            (0, 0) if nft is None else (nft.collection_id, nft.content_hash)
+        )
         self.inputs.update(
             accountB=tx.to_index,
             nftId=tx.nft_id,
@@ -320,6 +350,8 @@ class _Builder:
         )
         self.inputs[f"{prefix}Balance"] = balance
         self.inputs[f"{prefix}BalancePath"] = siblings
+        if not self.compute:
+            return 0
         return compute_root(token, (balance + delta) % FIELD_MODULUS, siblings)
 
     def _account_fields(self, index: int) -> tuple[int, int, int, int, int]:
@@ -347,6 +379,8 @@ class _Builder:
             aBalancesRoot=balances_root,
             aPath=siblings,
         )
+        if not self.compute:
+            return
         new_balances = balances_root if new_balances_root is None else new_balances_root
         new_leaf = poseidon([pk_x, pk_y, address, (nonce + 1) % FIELD_MODULUS, new_balances])
         self.a_write = (index, siblings, new_leaf)
@@ -356,8 +390,8 @@ class _Builder:
         """Account B of a Transfer, opened under the accounts root that A's write left."""
         pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
-        assert self.a_write is not None
-        if index != self.a_write[0]:  # A = B is a self-transfer, which the circuit refuses
+        if self.a_write is not None and index != self.a_write[0]:
+            # (A = B is a self-transfer, which the circuit refuses.)
             siblings = siblings_after_write(index, siblings, *self.a_write)
         self.inputs.update(
             bPubKeyX=pk_x,
@@ -367,14 +401,16 @@ class _Builder:
             bBalancesRoot=balances_root,
             bPath=siblings,
         )
-        new_leaf = poseidon([pk_x, pk_y, address, nonce, new_balances_root])
-        self.new_accounts_root = compute_root(index, new_leaf, siblings)
+        if self.compute:
+            new_leaf = poseidon([pk_x, pk_y, address, nonce, new_balances_root])
+            self.new_accounts_root = compute_root(index, new_leaf, siblings)
 
     def _nft_slot(self, nft_id: int, owner: int, collection_id: int, content_hash: int) -> None:
         siblings = self._opening(self.state.nft_proof, nft_id, self.params.nft_depth)
         self.inputs["nftPath"] = siblings
-        new_leaf = poseidon([owner, collection_id, content_hash])
-        self.new_nfts_root = compute_root(nft_id, new_leaf, siblings)
+        if self.compute:
+            new_leaf = poseidon([owner, collection_id, content_hash])
+            self.new_nfts_root = compute_root(nft_id, new_leaf, siblings)
 
     # Helpers
 
@@ -390,6 +426,8 @@ class _Builder:
             return [0] * depth
 
     def finish(self) -> ProofWitness:
+        """The witness, with the new root computed from the slots' roots (`compute` only)."""
+        assert self.compute
         new_root = poseidon(
             [
                 self.new_accounts_root,
@@ -401,10 +439,6 @@ class _Builder:
         )
         self.inputs["newRoot"] = new_root
         return ProofWitness(self.inputs)
-
-
-def nft_fields(nft: Nft) -> tuple[int, int]:
-    return nft.collection_id, nft.content_hash
 
 
 def siblings_after_write(

@@ -17,6 +17,7 @@ from zkbraid.proving.witness import (
     build_witness,
     siblings_after_write,
 )
+from zkbraid.zk.errors import InsufficientBalance
 from zkbraid.zk.smt import compute_root
 from zkbraid.zk.stf import apply_transaction
 
@@ -32,6 +33,24 @@ def test_witness_reaches_the_stf_root(name: str) -> None:
     assert witness.new_root == parts["post"].root
     assert witness.tx_data == tx_data(parts["operation"])
     assert pre.root() == parts["pre"].root, "building a witness must not change the state"
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_apply_with_witness_reads_the_same_witness(name: str) -> None:
+    parts = run_vector(VALID[name]())
+    built = build_witness(parts["pre"].restore(), parts["operation"])
+    state = parts["pre"].restore()
+    receipt, read = apply_with_witness(state, parts["operation"], state.params)
+    assert dict(read.inputs) == dict(built.inputs)
+    assert receipt.new_root == parts["post"].root
+
+
+def test_invalid_apply_with_witness_leaves_the_state() -> None:
+    chain = new_chain()
+    root = chain.state.root()
+    with pytest.raises(InsufficientBalance):
+        apply_with_witness(chain.state, chain.transfer(0, 1, 10**30), chain.params)
+    assert chain.state.root() == root
 
 
 def _shape_ok(witness: ProofWitness, fn: Callable[[], Vector]) -> None:
@@ -64,7 +83,7 @@ def test_apply_with_witness_matches_apply_transaction() -> None:
         lambda c: c.nft_transfer(2, 3, 0),
         lambda c: c.transfer(N_ACCOUNTS, 3, 2),
     ):
-        receipt, witness = apply_with_witness(chain.state, make(chain), chain.params)
+        receipt, witness = apply_with_witness(chain.state, make(chain), chain.params, check=True)
         reference = apply_transaction(twin.state, make(twin), twin.params)
         assert (receipt.old_root, receipt.new_root) == (reference.old_root, reference.new_root)
         assert (witness.old_root, witness.new_root) == (receipt.old_root, receipt.new_root)
