@@ -108,7 +108,9 @@ class Ceremony:
     ) -> str:
         """Adds one contribution to the latest key; returns snarkjs's contribution hash.
 
-        The entropy defaults to 64 fresh bytes from the OS, kept in memory only.
+        The entropy defaults to 64 fresh bytes from the OS. It reaches snarkjs on its command
+        line, where other local users could read it, but snarkjs hashes it together with 64
+        bytes of its own CSPRNG (misc.getRandomRng), so the toxic waste never leaves its memory.
         """
         transcript = self.transcript()
         if transcript["beacon"] is not None:
