@@ -222,7 +222,8 @@ def _contribution_hash(output: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m zkbraid.proving.ceremony",
-        description="Multi-party phase-2 ceremony for the production keys (module docstring).",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dir", type=Path, default=Path("ceremony"), help="working directory")
     sub = parser.add_subparsers(dest="step", required=True)
