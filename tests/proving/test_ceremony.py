@@ -8,8 +8,11 @@ from pathlib import Path
 import groth16py
 import pytest
 
-from zkbraid.proving.build import dev_ptau, run_circom
+from zkbraid.proving import build
+from zkbraid.proving.artifacts import SHARED_DEV_PTAU
+from zkbraid.proving.build import dev_ptau, make_dev_ptau, run_circom
 from zkbraid.proving.ceremony import Ceremony, CeremonyError, install_keys
+from zkbraid.proving.errors import ToolError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.tools import quiet
 
@@ -84,3 +87,27 @@ def test_invalid_ceremony_steps(small_r1cs: Path, tmp_path: Path) -> None:
     # Keys of another circuit are never installed for the chain's circuit.
     with pytest.raises(CeremonyError, match="another circuit"):
         install_keys(ceremony, "production")
+
+
+def test_local_dev_ptau_when_the_shared_one_is_absent(tmp_path: Path, small_r1cs: Path) -> None:
+    # The fallback's steps, at 2^8 instead of 2^16 (20 minutes): a usable phase-2 file.
+    ptau = tmp_path / "pot8.ptau"
+    make_dev_ptau(ptau, power=8, progress=quiet)
+    ceremony = Ceremony(tmp_path / "ceremony")
+    ceremony.init(small_r1cs, ptau, progress=quiet)
+    ceremony.contribute("dave", progress=quiet)
+    ceremony.verify(progress=quiet)
+
+
+def test_dev_ptau_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZKBRAID_PTAU", str(tmp_path / "mine.ptau"))
+    assert dev_ptau(progress=quiet) == tmp_path / "mine.ptau"
+    monkeypatch.delenv("ZKBRAID_PTAU")
+    if SHARED_DEV_PTAU.is_file():
+        assert dev_ptau(progress=quiet) == SHARED_DEV_PTAU
+    fake = tmp_path / "shared" / "dev-ptau" / "pot16_dev_insecure.ptau"
+    fake.parent.mkdir(parents=True)
+    fake.write_bytes(b"not the pinned file")
+    monkeypatch.setattr(build, "SHARED_DEV_PTAU", fake)
+    with pytest.raises(ToolError, match="not the pinned"):
+        dev_ptau(progress=quiet)

@@ -229,19 +229,20 @@ def dev_ptau(*, progress: Progress = stderr_progress) -> Path:
         return local
     with _locked(local.parent / "ptau.lock"):
         if not local.is_file():
+            progress(f"no shared dev powers of tau at {SHARED_DEV_PTAU}")
             make_dev_ptau(local, progress=progress)
     return local
 
 
-def make_dev_ptau(out: Path, *, progress: Progress = stderr_progress) -> None:
-    """Makes an INSECURE 2^16 powers of tau: new, one local contribution, a beacon, phase 2."""
+def make_dev_ptau(
+    out: Path, *, power: int = PTAU_POWER, progress: Progress = stderr_progress
+) -> None:
+    """Makes an INSECURE powers of tau (2^`power`): new, one local contribution, a beacon,
+    prepared for phase 2. At 2^16 about 20 minutes on 2 cores, mostly `prepare phase2`."""
     tmp = _fresh_dir(out.parent / (out.name + ".d"))
-    progress(
-        f"no shared dev powers of tau at {SHARED_DEV_PTAU}: making one (2^{PTAU_POWER}, "
-        "INSECURE, about 20 minutes)"
-    )
+    progress(f"making an INSECURE 2^{power} powers of tau at {out} (2^16: about 20 minutes)")
     steps: list[tuple[str, list[str | Path]]] = [
-        ("powersoftau new", ["powersoftau", "new", "bn128", str(PTAU_POWER), tmp / "0.ptau"]),
+        ("powersoftau new", ["powersoftau", "new", "bn128", str(power), tmp / "0.ptau"]),
         (
             "powersoftau contribute",
             ["powersoftau", "contribute", tmp / "0.ptau", tmp / "1.ptau",
