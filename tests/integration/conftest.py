@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from zkbraid.proving.artifacts import CircuitKeys
+from zkbraid.proving.build import build_dev_keys
+
 ROOT = Path(__file__).resolve().parents[2]
 BRAID = [sys.executable, "-m", "zkbraid.cli.main"]
 
@@ -77,6 +80,13 @@ class NodeProcess:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.proc = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def proving_keys() -> CircuitKeys:
+    """The circuit's development keys, built (about six minutes on a fresh machine, then
+    cached under build/circuits/) before any node starts, since nodes load them at start."""
+    return build_dev_keys()
 
 
 @pytest.fixture(scope="module")

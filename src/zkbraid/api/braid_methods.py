@@ -59,7 +59,18 @@ def tx_status(node: Node, tx_hash: bytes) -> dict[str, Any] | None:
     """Where a transaction is: pending, committed, failed or dropped (None: unknown)."""
     record = node.store.tx(tx_hash)
     if record is not None:
-        return record_json(record)
+        status = record_json(record)
+        if record.ok and record.kind == TxKind.ZK:
+            with node.lock:
+                proof = node.app.proof_record(tx_hash)
+            if proof is not None:
+                status["status"] = "proven"
+                status["proof"] = {
+                    "prover": hexb(proof.prover),
+                    "proofHash": hexb(proof.proof_hash),
+                    "height": proof.height,
+                }
+        return status
     with node.lock:
         pending = node.app.pending(tx_hash)
         if pending is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from zkbraid.api.braid_methods import tx_status
@@ -107,7 +108,36 @@ def build(node: Node) -> dict[str, Any]:
             "nftTransfer": str(f.nft_transfer),
         }
 
+    def get_proof_job(params: Params) -> dict[str, Any] | None:
+        """The proving job of a transaction, or of the oldest unproven one (None: nothing to
+        prove). The job is the transaction and its circuit witness (zkbraid.proving)."""
+        wanted = param(params, 0, "hash", None)
+        if wanted is None:
+            jobs = node.store.open_proof_jobs(1)
+            record = jobs[0] if jobs else None
+        else:
+            record = node.store.proof_job(hex_bytes(wanted, "hash", 32))
+        if record is None:
+            return None
+        job = json.loads(record.job)
+        return {
+            "txHash": hexb(record.tx_hash),
+            "height": record.height,
+            "index": record.index,
+            "proven": record.proven,
+            "oldRoot": hex(int(job["witness"]["oldRoot"])),
+            "newRoot": hex(int(job["witness"]["newRoot"])),
+            "job": job,
+        }
+
+    def submit_proof(params: Params) -> str:
+        """Submits a signed proof submission (market.transactions.SubmitProof encoding)."""
+        raw = hex_bytes(param(params, 0, "submission"), "submission")
+        return hexb(node.engine.broadcast_tx(wrap(TxKind.SEQUENCER, raw)))
+
     return {
+        "zk_getProofJob": get_proof_job,
+        "zk_submitProof": submit_proof,
         "zk_chainId": chain_id,
         "zk_sendRawTransaction": send_raw,
         "zk_getAccount": get_account,

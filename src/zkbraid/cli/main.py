@@ -33,6 +33,8 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     from zkbraid.config import BlockTiming, NodeConfig
     from zkbraid.node.devnet import devnet
     from zkbraid.node.node import Node
+    from zkbraid.proving.build import build_dev_keys
+    from zkbraid.proving.verify import ProofVerifier
 
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
@@ -50,9 +52,16 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     )
     net = devnet(args.accounts, timing)
     config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
+    out.progress("proving keys: building or loading the circuit's development keys (cached)")
+    keys = build_dev_keys(net.params.zk, progress=out.progress)
+    out.ok(
+        f"proving keys ready ({keys.n_constraints:,} constraints)"
+        + (" — INSECURE development keys, for devnets only" if keys.insecure else "")
+    )
+    verifier = ProofVerifier.from_keys(keys)
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
-    node = Node(net.params, config, net.zk_genesis)
+    node = Node(net.params, config, net.zk_genesis, verifier)
 
     def ready() -> None:
         info = node.app.info()
@@ -215,6 +224,60 @@ def cmd_zk_nft_show(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- proving -------------------------------------------------------------------------------------
+
+
+def cmd_prover_run(args: argparse.Namespace) -> int:
+    """Proves unproven ZK-chain transactions and submits the proofs, until Ctrl-C."""
+    import json as _json
+
+    from zkbraid.market.transactions import sign_submit_proof
+    from zkbraid.proving.prover import ProofJob, Prover
+
+    client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    out.progress(f"loading the proving keys ({args.backend} back end)")
+    proven = 0
+    with Prover(args.backend) as prover:
+        out.ok(f"prover {wallet.address} proving jobs of {args.rpc}; Ctrl-C stops")
+        try:
+            while args.count is None or proven < args.count:
+                info = client.rpc.call("zk_getProofJob")
+                if info is None:
+                    if args.exit_when_idle:
+                        break
+                    time.sleep(args.poll_ms / 1000)
+                    continue
+                tx_hash = info["txHash"]
+                out.progress(f"proving {tx_hash} (block {info['height']}, index {info['index']})")
+                started = time.monotonic()
+                job = ProofJob.from_json(_json.dumps(info["job"]))
+                proof = prover.prove(job)
+                took = time.monotonic() - started
+                sub = sign_submit_proof(
+                    bytes(wallet.eth.key), bytes.fromhex(tx_hash[2:]), proof.to_bytes()
+                )
+                try:
+                    status = client.wait(client.submit_proof(sub), timeout=args.timeout)
+                except (RpcError, TxFailed) as e:
+                    out.fail(f"submission of {tx_hash} refused: {e}")
+                    continue
+                proven += 1
+                out.ok(
+                    f"proved {tx_hash} in {took:.2f} s, accepted in block {status['height']}"
+                    f" ({proven} so far)"
+                )
+        except KeyboardInterrupt:
+            out.progress("stopping")
+    out.ok(f"prover done: {proven} proofs accepted")
+    return 0
+
+
+def cmd_keys_ceremony(args: argparse.Namespace) -> int:
+    from zkbraid.proving import ceremony
+
+    return ceremony.main(args.ceremony_args)
+
+
 # -- the parser ----------------------------------------------------------------------------------
 
 
@@ -251,6 +314,14 @@ def build_parser() -> argparse.ArgumentParser:
     kn.add_argument("--out", default="braid-key.json", help="key file (default braid-key.json)")
     kn.add_argument("--force", action="store_true", help="overwrite an existing file")
     kn.set_defaults(func=cmd_keys_new)
+    kc = k.add_parser(
+        "ceremony",
+        help="multi-party phase-2 ceremony for production proving keys (init, contribute,"
+        " verify, finalize; see `braid keys ceremony --help`)",
+        add_help=False,
+    )
+    kc.add_argument("ceremony_args", nargs=argparse.REMAINDER)
+    kc.set_defaults(func=cmd_keys_ceremony)
     ks = k.add_parser("show", help="show a key's addresses")
     ks.add_argument("key", help="key file or dev:N")
     ks.set_defaults(func=cmd_keys_show)
@@ -272,6 +343,20 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tx", help="a transaction's status (pending/committed/failed/dropped)")
     t.add_argument("hash")
     t.set_defaults(func=cmd_tx)
+
+    pr = sub.add_parser("prover", help="prove ZK-chain transactions").add_subparsers(
+        dest="prover_command", required=True, metavar="prover-command"
+    )
+    prr = pr.add_parser("run", help="prove unproven jobs and submit the proofs, until Ctrl-C")
+    prr.add_argument("--key", required=True, help="the prover's key file or dev:N (signs proofs)")
+    prr.add_argument(
+        "--backend", choices=["groth16py", "snarkjs"], default="groth16py", help="(groth16py)"
+    )
+    prr.add_argument("--count", type=int, help="stop after this many accepted proofs")
+    prr.add_argument("--exit-when-idle", action="store_true", help="stop when no job is open")
+    prr.add_argument("--poll-ms", type=int, default=500, help="idle polling interval (500)")
+    prr.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per submission")
+    prr.set_defaults(func=cmd_prover_run)
 
     z = sub.add_parser("zk", help="the ZK chain").add_subparsers(
         dest="zk_command", required=True, metavar="zk-command"

@@ -41,11 +41,30 @@ CREATE TABLE IF NOT EXISTS mempool (
     hash BLOB NOT NULL UNIQUE,
     raw  BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS zk_jobs (
+    tx_hash BLOB PRIMARY KEY,
+    height  INTEGER NOT NULL,
+    idx     INTEGER NOT NULL,
+    job     TEXT NOT NULL,
+    proven  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS zk_jobs_open ON zk_jobs (proven, height, idx);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
+
+
+@dataclass(frozen=True)
+class ProofJobRecord:
+    """A committed ZK-chain transaction's proving job (transaction and circuit witness)."""
+
+    tx_hash: bytes
+    height: int
+    index: int
+    job: str
+    proven: bool
 
 
 @dataclass(frozen=True)
@@ -124,15 +143,37 @@ class LedgerStore:
         ).fetchone()
         return None if row is None else _record(row)
 
+    def proof_job(self, tx_hash: bytes) -> ProofJobRecord | None:
+        row = self.conn.execute(
+            "SELECT tx_hash, height, idx, job, proven FROM zk_jobs WHERE tx_hash = ?", (tx_hash,)
+        ).fetchone()
+        return None if row is None else _job(row)
+
+    def open_proof_jobs(self, limit: int) -> list[ProofJobRecord]:
+        """The oldest committed ZK-chain transactions without a recorded proof."""
+        rows = self.conn.execute(
+            "SELECT tx_hash, height, idx, job, proven FROM zk_jobs WHERE proven = 0"
+            " ORDER BY height, idx LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_job(r) for r in rows]
+
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     # -- writes ----------------------------------------------------------------------------
 
-    def commit_block(self, header: BlockHeader, txs: list[TxRecord]) -> None:
-        """Writes a block, its transaction records and the buffered state in one transaction,
-        and drops its transactions from the durable mempool."""
+    def commit_block(
+        self,
+        header: BlockHeader,
+        txs: list[TxRecord],
+        jobs: list[ProofJobRecord] | None = None,
+        proven: list[bytes] | None = None,
+    ) -> None:
+        """Writes a block, its transaction records, the proving jobs of its ZK transactions and
+        the buffered state in one transaction, marks the jobs it proved, and drops its
+        transactions from the durable mempool."""
         with self._lock:
             c = self.conn
             c.execute("BEGIN IMMEDIATE")
@@ -166,6 +207,14 @@ class LedgerStore:
                     ],
                 )
                 c.executemany("DELETE FROM mempool WHERE hash = ?", [(t.hash,) for t in txs])
+                c.executemany(
+                    "INSERT OR REPLACE INTO zk_jobs (tx_hash, height, idx, job)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(j.tx_hash, j.height, j.index, j.job) for j in jobs or []],
+                )
+                c.executemany(
+                    "UPDATE zk_jobs SET proven = 1 WHERE tx_hash = ?", [(h,) for h in proven or []]
+                )
                 self.kv.write_buffer()
                 c.execute("COMMIT")
             except BaseException:
@@ -207,6 +256,11 @@ class LedgerStore:
 
     def mempool_all(self) -> list[bytes]:
         return [bytes(r[0]) for r in self.conn.execute("SELECT raw FROM mempool ORDER BY seq")]
+
+
+def _job(row: tuple[Any, ...]) -> ProofJobRecord:
+    tx_hash, height, idx, job, proven = row
+    return ProofJobRecord(bytes(tx_hash), int(height), int(idx), str(job), bool(proven))
 
 
 def _record(row: tuple[Any, ...]) -> TxRecord:

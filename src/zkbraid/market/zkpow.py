@@ -29,7 +29,7 @@ class ZkpowOverflow(OutOfRange):
     """A ZKPoW balance would leave its signed 128-bit range."""
 
 
-class _TrieNodes(MutableMapping[bytes, bytes]):
+class TrieNodes(MutableMapping[bytes, bytes]):
     """The trie's node database, stored in a KV namespace."""
 
     def __init__(self, kv: KVNamespace) -> None:
@@ -72,7 +72,7 @@ class ZkpowLedger:
     def __init__(self, nodes: KVNamespace, meta: KVNamespace) -> None:
         self._meta = meta
         root = meta.get(_ROOT_KEY) or BLANK_ROOT
-        self._trie = HexaryTrie(_TrieNodes(nodes), root)
+        self._trie = HexaryTrie(TrieNodes(nodes), root)
         self._cache: dict[bytes, int] = {}
 
     @property

@@ -5,7 +5,9 @@ ABCI-shaped engine interface.
   (nonces, fees), as CometBFT's CheckTx does.
 - prepare_proposal decides whether a block is due and of which chain (BlockTiming): a ZK block
   every zk interval or when full, else a fast block every fast interval.
-- finalize_block executes the block with the pure STFs and charges ZKPoW fees; commit makes the
+- finalize_block executes the block with the pure STFs and charges ZKPoW fees; each ZK-chain
+  transaction leaves a proving job (its circuit witness); a proof submission is verified
+  against the roots the block recorded and marks its transaction proven. commit makes the
   block, its records and every state write durable in one SQLite transaction.
 """
 
@@ -16,9 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from eth_hash.auto import keccak
+
 from zkbraid.config import ChainParams, FeeSchedule
 from zkbraid.consensus.engine import AppInfo, FinalizedBlock, TxResult
-from zkbraid.errors import BraidError, InsufficientFunds, MalformedInput, Unauthorized
+from zkbraid.errors import BraidError, InsufficientFunds, MalformedInput, NotFound, Unauthorized
 from zkbraid.fast.chain import FastChain, FastTx
 from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind, app_hash, tx_root
 from zkbraid.ledger.envelope import (
@@ -28,9 +32,13 @@ from zkbraid.ledger.envelope import (
     read_marker,
     unwrap,
 )
-from zkbraid.ledger.store import LedgerStore, TxRecord
-from zkbraid.market.transactions import Faucet, SequencerTx, decode_sequencer_tx
+from zkbraid.ledger.store import LedgerStore, ProofJobRecord, TxRecord
+from zkbraid.market.proofs import ProofRecord, ProofRecords
+from zkbraid.market.transactions import Faucet, SequencerTx, SubmitProof, decode_sequencer_tx
 from zkbraid.market.zkpow import InsufficientZkpow, ZkpowLedger
+from zkbraid.proving.prover import ProofJob
+from zkbraid.proving.verify import ProofVerifier
+from zkbraid.proving.witness import apply_with_witness
 from zkbraid.zk import stf as zk_stf
 from zkbraid.zk.genesis import ZkGenesis
 from zkbraid.zk.state import ZkState
@@ -67,6 +75,22 @@ class ProposalRejected(MalformedInput):
     """A proposal that breaks the block rules."""
 
 
+class UnknownProofJob(NotFound):
+    """A proof submitted for something that is not a committed ZK-chain transaction."""
+
+
+class AlreadyProven(BraidError):
+    """A proof submitted for a transaction that is already proven."""
+
+    code = -32011
+
+
+class ProvingUnavailable(BraidError):
+    """The node has no verification key, so it cannot accept proofs."""
+
+    code = -32012
+
+
 @dataclass(frozen=True)
 class Checked:
     """An admitted transaction, decoded once and kept while it is pending."""
@@ -93,13 +117,21 @@ def required_fee(fees: FeeSchedule, tx: ZkTransaction) -> int:
 class BraidApp:
     """The application the consensus engine drives."""
 
-    def __init__(self, params: ChainParams, store: LedgerStore, zk_genesis: ZkGenesis) -> None:
+    def __init__(
+        self,
+        params: ChainParams,
+        store: LedgerStore,
+        zk_genesis: ZkGenesis,
+        verifier: ProofVerifier | None = None,
+    ) -> None:
         self.params = params
         self.store = store
+        self.verifier = verifier
         kv = store.kv
         zk_kv = kv.namespace("zk")
         self.fast = FastChain(kv.namespace("fast"), params.fast)
         self.zkpow = ZkpowLedger(kv.namespace("seq.trie"), kv.namespace("seq"))
+        self.proofs = ProofRecords(kv.namespace("seq.proofs"), kv.namespace("seq"))
         genesis_hash = store.meta(GENESIS_KEY)
         if genesis_hash is None:
             self.zk = ZkState.genesis(zk_kv, params.zk, zk_genesis)
@@ -122,16 +154,23 @@ class BraidApp:
         self._fast_nonces: dict[bytes, int] = {}
         self._fees: dict[bytes, int] = {}
         self._registering: set[bytes] = set()
+        self._proving: set[bytes] = set()
         self.dropped: OrderedDict[bytes, str] = OrderedDict()
-        self._finalized: tuple[BlockHeader, list[TxRecord]] | None = None
+        self._finalized: (
+            tuple[BlockHeader, list[TxRecord], list[ProofJobRecord], list[bytes]] | None
+        ) = None
 
     # -- state commitments -----------------------------------------------------------------
 
     def zk_root_bytes(self) -> bytes:
         return self.zk.root().to_bytes(32, "big")
 
+    def sequencer_root(self) -> bytes:
+        """The sequencer's own state: ZKPoW balances and proof records."""
+        return bytes(keccak(self.zkpow.root + self.proofs.root))
+
     def _app_hash(self) -> bytes:
-        return app_hash(self.zk_root_bytes(), self.fast.state_root, self.zkpow.root)
+        return app_hash(self.zk_root_bytes(), self.fast.state_root, self.sequencer_root())
 
     # -- ABCI: info and check_tx -----------------------------------------------------------
 
@@ -170,9 +209,14 @@ class BraidApp:
             self._fast_nonces[fast_tx.sender] = fast_tx.nonce + 1
             checked = Checked(kind, tx_hash, raw, fast_tx)
         elif kind is TxKind.SEQUENCER:
-            seq_tx = decode_sequencer_tx(payload)
+            seq_tx = cached.tx if cached else decode_sequencer_tx(payload)
             if isinstance(seq_tx, Faucet) and not self.params.faucet.enabled:
                 raise FaucetDisabled("the faucet is disabled on this network")
+            if isinstance(seq_tx, SubmitProof):
+                if seq_tx.tx_hash in self._proving:
+                    raise AlreadyKnown("a proof of this transaction is already pending")
+                self._check_submission(seq_tx)
+                self._proving.add(seq_tx.tx_hash)
             checked = Checked(kind, tx_hash, raw, seq_tx)
         else:
             raise ProposalRejected("block markers are not transactions")
@@ -204,6 +248,28 @@ class BraidApp:
             self._registering.add(tx.eth_address)
         else:
             self._zk_nonces[tx.sender] = tx.nonce + 1
+
+    def _check_submission(self, sub: SubmitProof) -> None:
+        """Every rule a proof submission must pass; changes nothing.
+
+        Raises BadSubmissionSignature, UnknownProofJob, AlreadyProven, ProvingUnavailable,
+        MalformedProof, InvalidProof.
+        """
+        sub.check_signature()
+        record = self.store.tx(sub.tx_hash)
+        if record is None or record.kind != TxKind.ZK or not record.ok:
+            raise UnknownProofJob(f"0x{sub.tx_hash.hex()} is not a committed ZK-chain transaction")
+        if self.proofs.get(sub.tx_hash) is not None:
+            raise AlreadyProven(f"0x{sub.tx_hash.hex()} is already proven")
+        if self.verifier is None:
+            raise ProvingUnavailable("this node has no verification key to check proofs with")
+        tx = decode_transaction(unwrap(record.raw)[1])
+        old_root = int(record.result["oldRoot"], 16)
+        new_root = int(record.result["newRoot"], 16)
+        self.verifier.check_transaction(sub.proof, old_root, new_root, tx)
+
+    def proof_record(self, tx_hash: bytes) -> ProofRecord | None:
+        return self.proofs.get(tx_hash)
 
     def _remember_drop(self, tx_hash: bytes, reason: str) -> None:
         self._pending.pop(tx_hash, None)
@@ -292,11 +358,13 @@ class BraidApp:
     def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
         chain = self._check_proposal(height, time_ms, txs)
         body = txs[1:]
+        jobs: list[ProofJobRecord] = []
+        proven: list[bytes] = []
         if chain is ChainKind.ZK:
-            records = self._execute_zk(height, body)
+            records = self._execute_zk(height, body, jobs)
             state_root = self.zk_root_bytes()
         else:
-            records, state_root = self._execute_fast(height, time_ms, body)
+            records, state_root = self._execute_fast(height, time_ms, body, proven)
         chain_head = self.chain_heads[chain]
         header = BlockHeader(
             height=height,
@@ -309,7 +377,7 @@ class BraidApp:
             state_root=state_root,
             app_hash=self._app_hash(),
         )
-        self._finalized = (header, records)
+        self._finalized = (header, records, jobs, proven)
         return FinalizedBlock(
             height=height,
             block_hash=header.hash,
@@ -319,8 +387,8 @@ class BraidApp:
 
     def commit(self) -> None:
         assert self._finalized is not None, "commit without finalize"
-        header, records = self._finalized
-        self.store.commit_block(header, records)
+        header, records, jobs, proven = self._finalized
+        self.store.commit_block(header, records, jobs, proven)
         self.head = header
         self.chain_heads[header.chain] = header
         self._finalized = None
@@ -331,6 +399,7 @@ class BraidApp:
         self._fast_nonces.clear()
         self._fees.clear()
         self._registering.clear()
+        self._proving.clear()
 
     def _decoded(self, raw: bytes) -> Checked:
         kind, payload = unwrap(raw)
@@ -344,7 +413,9 @@ class BraidApp:
             return Checked(kind, tx_hash, raw, self.fast.decode_transaction(payload))
         return Checked(kind, tx_hash, raw, decode_sequencer_tx(payload))
 
-    def _execute_zk(self, height: int, body: list[bytes]) -> list[TxRecord]:
+    def _execute_zk(
+        self, height: int, body: list[bytes], jobs: list[ProofJobRecord]
+    ) -> list[TxRecord]:
         records: list[TxRecord] = []
         for index, raw in enumerate(body):
             tx_hash = payload_hash(unwrap(raw)[1])
@@ -352,21 +423,22 @@ class BraidApp:
                 checked = self._decoded(raw)
                 tx = checked.tx
                 assert isinstance(tx, (RegisterKey, Transfer, NftMint, NftTransfer))
-                result = self._apply_zk(tx)
+                result, job = self._apply_zk(tx)
             except BraidError as e:
                 records.append(_failed(tx_hash, height, index, TxKind.ZK, raw, e))
                 continue
+            jobs.append(ProofJobRecord(tx_hash, height, index, job.to_json(), False))
             records.append(TxRecord(tx_hash, height, index, TxKind.ZK, raw, True, None, result))
         return records
 
-    def _apply_zk(self, tx: ZkTransaction) -> dict[str, Any]:
+    def _apply_zk(self, tx: ZkTransaction) -> tuple[dict[str, Any], ProofJob]:
         need = required_fee(self.params.fees, tx)
         if tx.fee < need:
             raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
         payer = zk_stf.fee_payer(self.zk, tx)
         if self.zkpow.balance(payer) < tx.fee:
             raise InsufficientZkpow(f"ZKPoW balance of 0x{payer.hex()} cannot pay fee {tx.fee}")
-        receipt = zk_stf.apply_transaction(self.zk, tx, self.params.zk)
+        receipt, witness = apply_with_witness(self.zk, tx, self.params.zk)
         self.zkpow.debit(payer, tx.fee)
         result: dict[str, Any] = {
             "type": receipt.tx_type.name,
@@ -378,10 +450,10 @@ class BraidApp:
             result["accountIndex"] = receipt.account_index
         if receipt.nft_id is not None:
             result["nftId"] = receipt.nft_id
-        return result
+        return result, ProofJob(tx, witness)
 
     def _execute_fast(
-        self, height: int, time_ms: int, body: list[bytes]
+        self, height: int, time_ms: int, body: list[bytes], proven: list[bytes]
     ) -> tuple[list[TxRecord], bytes]:
         records: list[TxRecord] = []
         fast_txs: list[tuple[int, bytes, FastTx]] = []
@@ -398,6 +470,24 @@ class BraidApp:
                 fast_txs.append((index, raw, checked.tx))
                 continue
             seq = checked.tx
+            if isinstance(seq, SubmitProof):
+                try:
+                    self._check_submission(seq)
+                except BraidError as e:
+                    records.append(_failed(tx_hash, height, index, TxKind.SEQUENCER, raw, e))
+                    continue
+                self.proofs.record(seq.tx_hash, ProofRecord(seq.prover, keccak(seq.proof), height))
+                proven.append(seq.tx_hash)
+                proof_result: dict[str, Any] = {
+                    "proven": "0x" + seq.tx_hash.hex(),
+                    "prover": "0x" + seq.prover.hex(),
+                }
+                records.append(
+                    TxRecord(
+                        tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, proof_result
+                    )
+                )
+                continue
             assert isinstance(seq, Faucet)
             if not self.params.faucet.enabled:
                 err = FaucetDisabled("the faucet is disabled on this network")

@@ -22,6 +22,7 @@ from zkbraid.consensus.solo import SoloEngine
 from zkbraid.fast.rpc import EthApi
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.proving.verify import ProofVerifier
 from zkbraid.zk.genesis import ZkGenesis
 
 log = logging.getLogger("zkbraid.node")
@@ -32,7 +33,15 @@ MAX_WAIT_MS = 60_000
 class Node:
     """Everything one sequencer node runs, wired together."""
 
-    def __init__(self, params: ChainParams, config: NodeConfig, zk_genesis: ZkGenesis) -> None:
+    def __init__(
+        self,
+        params: ChainParams,
+        config: NodeConfig,
+        zk_genesis: ZkGenesis,
+        verifier: ProofVerifier | None = None,
+    ) -> None:
+        """`verifier` checks submitted proofs; without one the node refuses every proof
+        (ProvingUnavailable) rather than accept any unchecked."""
         from zkbraid.node.app import BraidApp
 
         os.makedirs(config.data_dir, exist_ok=True)
@@ -40,7 +49,7 @@ class Node:
         self.config = config
         self.store = LedgerStore(os.path.join(config.data_dir, "node.sqlite"))
         self.lock = threading.RLock()
-        self.app = BraidApp(params, self.store, zk_genesis)
+        self.app = BraidApp(params, self.store, zk_genesis, verifier)
         self.engine = SoloEngine(self.app, self.lock, journal=self.store)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: dict[bytes, list[asyncio.Future[None]]] = {}

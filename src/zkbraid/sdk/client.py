@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from zkbraid.crypto.eddsa import PrivateKey, derive_l2_key
+from zkbraid.market.transactions import SubmitProof
 from zkbraid.sdk.rpc import RpcClient
 from zkbraid.zk.genesis import dev_eth_private_key
 from zkbraid.zk.transactions import (
@@ -273,6 +274,19 @@ class BraidClient:
             fee=self.fee("nftTransfer") if fee is None else fee,
         )
         return self.send_zk(tx)
+
+    # -- proving ---------------------------------------------------------------------------
+
+    def proof_job(self, tx_hash: str | None = None) -> dict[str, Any] | None:
+        """The proving job of a transaction, or of the oldest unproven one."""
+        result: dict[str, Any] | None = self.rpc.call(
+            "zk_getProofJob", *([] if tx_hash is None else [tx_hash])
+        )
+        return result
+
+    def submit_proof(self, submission: SubmitProof) -> str:
+        """Submits a signed proof submission; returns its transaction hash."""
+        return str(self.rpc.call("zk_submitProof", "0x" + submission.encode().hex()))
 
     # -- the fast chain --------------------------------------------------------------------
 
