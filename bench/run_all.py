@@ -1,14 +1,16 @@
-"""Runs every benchmark of bench/ in turn (on demand; never part of the tests)."""
+"""Runs every benchmark of bench/ in turn with its defaults (on demand; never part of the tests).
 
-from bench import fast_node, zk_node
+`make bench` runs this; each benchmark also runs alone: `.venv/bin/python -m bench.<name> --help`.
+"""
+
+import sys
+
+from bench import fast_node, proving, zk_node
 
 
 def main() -> None:
-    import sys
-
-    argv = sys.argv
-    for bench in (fast_node, zk_node):
-        sys.argv = [argv[0]]
+    for bench in (fast_node, zk_node, proving):
+        sys.argv = [sys.argv[0]]
         bench.main()
 
 
