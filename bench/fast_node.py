@@ -186,7 +186,7 @@ def main() -> None:
     # 300/s: above it the Python load generator, sharing 2 cores with the node, saturates first
     ap.add_argument("--rate", type=int, default=300, help="open-loop offered load (tx/s)")
     ap.add_argument("--senders", type=int, default=64, help="accounts sending (64)")
-    ap.add_argument("--clients", type=int, default=32, help="closed-loop clients (32)")
+    ap.add_argument("--clients", type=int, default=24, help="closed-loop clients (24)")
     ap.add_argument("--seconds", type=float, default=8.0, help="length of each load (8)")
     ap.add_argument("--block-ms", type=int, nargs="*", default=[100, 20])
     args = ap.parse_args()
