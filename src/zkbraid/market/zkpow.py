@@ -74,9 +74,17 @@ class ZkpowLedger:
         root = meta.get(_ROOT_KEY) or BLANK_ROOT
         self._trie = HexaryTrie(TrieNodes(nodes), root)
         self._cache: dict[bytes, int] = {}
+        self._dirty: set[bytes] = set()
 
     @property
     def root(self) -> bytes:
+        """The trie root over every balance, after writing the balances changed since the last
+        call (a block's many fee debits of one payer cost one trie write)."""
+        if self._dirty:
+            for address in sorted(self._dirty):
+                self._trie.set(keccak(address), _encode(self._cache[address]))  # type: ignore[no-untyped-call]
+            self._dirty.clear()
+            self._meta.put(_ROOT_KEY, bytes(self._trie.root_hash))
         return bytes(self._trie.root_hash)
 
     def balance(self, address: bytes) -> int:
@@ -93,9 +101,8 @@ class ZkpowLedger:
         new = self.balance(address) + amount
         if not -BALANCE_BOUND <= new < BALANCE_BOUND:
             raise ZkpowOverflow(f"ZKPoW balance of 0x{address.hex()} would overflow")
-        self._trie.set(keccak(address), _encode(new))  # type: ignore[no-untyped-call]
         self._cache[address] = new
-        self._meta.put(_ROOT_KEY, self.root)
+        self._dirty.add(address)
 
     def debit(self, address: bytes, amount: int) -> None:
         """Takes `amount` from a balance that must cover it.
@@ -112,4 +119,5 @@ class ZkpowLedger:
     def reload(self) -> None:
         """Forgets cached values after uncommitted writes were discarded."""
         self._cache.clear()
+        self._dirty.clear()
         self._trie.root_hash = self._meta.get(_ROOT_KEY) or BLANK_ROOT
