@@ -28,7 +28,7 @@ from eth_keys.exceptions import BadSignature
 from eth_utils.exceptions import ValidationError
 
 from zkbraid.errors import InvalidSignature
-from zkbraid.market.transactions import PROOF_BYTES, SECP256K1_N, MalformedSequencerTx
+from zkbraid.market.transactions import PROOF_BYTES, MalformedSequencerTx
 
 REGISTER_PROVER = 0x03
 PROVER_HEARTBEAT = 0x04
@@ -36,6 +36,7 @@ DEACTIVATE_PROVER = 0x05
 SUBMIT_BUNDLE = 0x06
 MARKET_TX_TYPES = frozenset({REGISTER_PROVER, PROVER_HEARTBEAT, DEACTIVATE_PROVER, SUBMIT_BUNDLE})
 
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 NONCE_BITS = 64
 BATCH_BITS = 64
 MAX_BUNDLE_ENTRIES = 4096

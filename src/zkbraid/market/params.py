@@ -69,6 +69,13 @@ class MarketParams:
     more than one job in ten earns nothing. Fines are burnt, not pooled, so a debt that is never
     earned back does not fund anyone's bounty."""
 
+    bench_after_miss: bool = True
+    """A prover that misses a deadline gets no new job until its next heartbeat. A crashed
+    prover stays active until its heartbeat window lapses (60 s); without this rule it would
+    be given, and fined for, a new job every deadline until then, each job waiting 20 s for
+    nothing (bench/market_sim.py measures the difference). An honest prover that missed one
+    job is back at its next heartbeat, within 20 s."""
+
     max_jobs_per_prover: int = 2
     """Most jobs one prover holds at once. Two lets a prover fetch the next witness while it
     proves and still meet the deadline (two browser proofs take 9 s of the 20 s); jobs beyond

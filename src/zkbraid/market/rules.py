@@ -21,11 +21,15 @@ The node calls, in each block it finalizes, in this order:
   transactions (market_txs.py);
 - `on_block(height, previous_block_hash, time_ms)` last, then `root` for the app hash.
 
-The state is pure data over two KV namespaces: every record lives in a Merkle Patricia trie (keys
-hashed with keccak, like the ZKPoW ledger) whose root enters the app hash, and a plain index of
-the live records (provers, unfinished jobs and batches) lets a restarted node rebuild its view
-without walking the trie. Balances, payouts and fines are in the ZKPoW ledger; the pool is the
-ledger account `POOL_ADDRESS`, which no key controls. Nothing here reads a clock or draws a random
+The state is pure data over three KV namespaces: every record is committed by a Merkle Patricia
+trie (keys hashed with keccak, like the ZKPoW ledger) whose root enters the app hash; the same
+records are kept flat for reads (a trie read walks a path of nodes), and an index of the live ones
+(provers, unfinished jobs and batches) lets a restarted node rebuild its view without reading
+history. The trie is updated once a block, for every record the block changed, in one pass
+(`TrieUpdater`, the fast chain's, which gives the Yellow Paper trie's roots).
+
+Balances, payouts and fines are in the ZKPoW ledger; the pool is the ledger account
+`POOL_ADDRESS`, which no key controls. Nothing here reads a clock or draws a random
 number: two validators fed the same blocks hold the same state, to the byte.
 """
 
@@ -37,11 +41,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol
 
-import rlp
 from eth_hash.auto import keccak
-from trie.hexary import HexaryTrie
 
 from zkbraid.errors import BraidError, MalformedInput, NotFound, OutOfRange, Unauthorized
+from zkbraid.fast.trie import RLPItem, TrieUpdater
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.market.assignment import Assigner, assignment_seed
 from zkbraid.market.bounty import base_bounty, bounty, payout
@@ -53,7 +56,7 @@ from zkbraid.market.market_txs import (
     SubmitBundle,
 )
 from zkbraid.market.params import MarketParams, period_passed
-from zkbraid.market.provers import ProverRecord, ProverRegistry
+from zkbraid.market.provers import ProverRecord, ProverRegistry, decode_record, encode_record
 from zkbraid.market.zkpow import BALANCE_BOUND, BLANK_ROOT, TrieNodes, ZkpowLedger
 
 POOL_ADDRESS = bytes(keccak(b"zkbraid.market.pool"))[12:]
@@ -63,8 +66,8 @@ ROOT_BOUND = 2**256
 FEE_BOUND = 2**64
 
 _ROOT_KEY = b"root"
-_INDEX = b"i/"
 _META = b"m"
+_DECODED_NODES_LIMIT = 200_000
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -215,32 +218,30 @@ class Job:
         return self.attempts[-1].prover if self.status is JobStatus.ASSIGNED else None
 
     def encode(self) -> bytes:
-        return bytes(
-            rlp.encode(
-                [
-                    self.job_id,
-                    int(self.kind),
-                    self.number,
-                    self.seq,
-                    self.base,
-                    self.created_height,
-                    self.created_ms,
-                    self.batch,
-                    int(self.status),
-                    [a.fields() for a in self.attempts],
-                    self.done_height,
-                    self.proven_by,
-                    self.paid,
-                    self.old_root,
-                    self.new_root,
-                    self.proof_hash,
-                ]
-            )
+        return encode_record(
+            [
+                self.job_id,
+                int(self.kind),
+                self.number,
+                self.seq,
+                self.base,
+                self.created_height,
+                self.created_ms,
+                self.batch,
+                int(self.status),
+                [a.fields() for a in self.attempts],
+                self.done_height,
+                self.proven_by,
+                self.paid,
+                self.old_root,
+                self.new_root,
+                self.proof_hash,
+            ]
         )
 
     @classmethod
     def decode(cls, raw: bytes) -> Job:
-        f = rlp.decode(raw)
+        f = decode_record(raw)
         return cls(
             job_id=bytes(f[0]),
             kind=JobKind(_int(f[1])),
@@ -285,30 +286,28 @@ class Batch:
     aggregated_by: bytes = b""
 
     def encode(self) -> bytes:
-        return bytes(
-            rlp.encode(
-                [
-                    self.index,
-                    self.start,
-                    self.first_height,
-                    self.first_ms,
-                    self.count,
-                    self.fees,
-                    self.reserve,
-                    int(self.closed),
-                    self.proven,
-                    int(self.aggregating),
-                    self.old_root,
-                    self.new_root,
-                    self.bundle_hash,
-                    self.aggregated_by,
-                ]
-            )
+        return encode_record(
+            [
+                self.index,
+                self.start,
+                self.first_height,
+                self.first_ms,
+                self.count,
+                self.fees,
+                self.reserve,
+                int(self.closed),
+                self.proven,
+                int(self.aggregating),
+                self.old_root,
+                self.new_root,
+                self.bundle_hash,
+                self.aggregated_by,
+            ]
         )
 
     @classmethod
     def decode(cls, raw: bytes) -> Batch:
-        i, s, fh, fms, n, fees, reserve, closed, proven, agg, old, new, bh, by = rlp.decode(raw)
+        i, s, fh, fms, n, fees, reserve, closed, proven, agg, old, new, bh, by = decode_record(raw)
         return cls(
             _int(i),
             _int(s),
@@ -342,24 +341,22 @@ class _Meta:
     time_ms: int = 0
 
     def encode(self) -> bytes:
-        return bytes(
-            rlp.encode(
-                [
-                    self.next_number,
-                    self.next_seq,
-                    self.next_batch,
-                    self.open_batch,
-                    self.last_root,
-                    self.reserved,
-                    self.height,
-                    self.time_ms,
-                ]
-            )
+        return encode_record(
+            [
+                self.next_number,
+                self.next_seq,
+                self.next_batch,
+                self.open_batch,
+                self.last_root,
+                self.reserved,
+                self.height,
+                self.time_ms,
+            ]
         )
 
     @classmethod
     def decode(cls, raw: bytes) -> _Meta:
-        n, s, b, ob, root, reserved, h, t = rlp.decode(raw)
+        n, s, b, ob, root, reserved, h, t = decode_record(raw)
         return cls(
             _int(n), _int(s), _int(b), _int(ob), bytes(root), _int(reserved), _int(h), _int(t)
         )
@@ -413,31 +410,32 @@ class Market:
         params: MarketParams,
         zkpow: ZkpowLedger,
         nodes: KVNamespace,
-        state: KVNamespace,
+        records: KVNamespace,
+        live: KVNamespace,
     ) -> None:
-        """`nodes` holds the trie's nodes, `state` its root and the index of live records; both
-        are the market's own namespaces. `zkpow` is the ledger fees, bounties and fines move in.
-        """
+        """The market's own namespaces: `nodes` for the trie's nodes, `records` for the records
+        (flat) and the trie's root, `live` for the index of live records. `zkpow` is the ledger
+        fees, bounties and fines move in."""
         self.params = params
         self.zkpow = zkpow
-        self._nodes = nodes
-        self._state = state
+        self._nodes = TrieNodes(nodes)
+        self._records = records
+        self._live = live
+        self._decoded: dict[bytes, RLPItem] = {}
         self._load()
 
     # -- storage ----------------------------------------------------------------------------
 
     def _load(self) -> None:
-        self._trie = HexaryTrie(TrieNodes(self._nodes), self._state.get(_ROOT_KEY) or BLANK_ROOT)
+        self._root = self._records.get(_ROOT_KEY) or BLANK_ROOT
+        self._decoded.clear()
         self._dirty: dict[bytes, bytes | _Encodable] = {}
         raw = self._read(_META)
         self._meta = _Meta.decode(raw) if raw else _Meta()
         provers: list[ProverRecord] = []
         jobs: list[Job] = []
         batches: list[Batch] = []
-        for key, _ in self._state.items():
-            if not key.startswith(_INDEX):
-                continue
-            rkey = key[len(_INDEX) :]
+        for rkey, _ in self._live.items():
             raw = self._read(rkey)
             if raw is None:
                 raise RuntimeError(f"market index names a missing record {rkey.hex()}")
@@ -481,17 +479,16 @@ class Market:
         pending = self._dirty.get(key)
         if pending is not None:
             return pending if isinstance(pending, bytes) else pending.encode()
-        raw = self._trie.get(keccak(key))
-        return bytes(raw) if raw else None
+        return self._records.get(key)
 
     def _write(self, key: bytes, record: bytes | _Encodable) -> None:
         self._dirty[key] = record
 
     def _index(self, key: bytes, live: bool) -> None:
         if live:
-            self._state.put(_INDEX + key, b"\x01")
+            self._live.put(key, b"\x01")
         else:
-            self._state.delete(_INDEX + key)
+            self._live.delete(key)
 
     def _flush(self) -> None:
         for address in sorted(self._registry.dirty):
@@ -499,18 +496,22 @@ class Market:
         self._registry.dirty.clear()
         if not self._dirty:
             return
-        for key in sorted(self._dirty):
-            pending = self._dirty[key]
+        updates: dict[bytes, bytes | None] = {}
+        for key, pending in self._dirty.items():
             value = pending if isinstance(pending, bytes) else pending.encode()
-            self._trie.set(keccak(key), value)  # type: ignore[no-untyped-call]
+            self._records.put(key, value)
+            updates[bytes(keccak(key))] = value
         self._dirty.clear()
-        self._state.put(_ROOT_KEY, bytes(self._trie.root_hash))
+        if len(self._decoded) > _DECODED_NODES_LIMIT:
+            self._decoded.clear()
+        self._root = TrieUpdater(self._nodes, self._decoded).update(self._root, updates)
+        self._records.put(_ROOT_KEY, self._root)
 
     @property
     def root(self) -> bytes:
         """The commitment to the market's state (for the app hash); writes pending changes."""
         self._flush()
-        return bytes(self._trie.root_hash)
+        return self._root
 
     def _touch_meta(self) -> None:
         self._write(_META, self._meta)
@@ -715,7 +716,8 @@ class Market:
         Raises what `check` raises, and BlockOutOfOrder, before changing anything.
         """
         self._check_time(height, time_ms)
-        self.check(tx)
+        if not isinstance(tx, SubmitBundle):
+            self.check(tx)
         if isinstance(tx, RegisterProver):
             prover = tx.prover
             self._registry.register(prover, tx.public_key, height, time_ms)
@@ -735,6 +737,7 @@ class Market:
                 "active": False,
                 "released": ["0x" + j.hex() for j in released],
             }
+        tx.check_signature()
         job, batch = self._check_bundle(tx)
         paid = self._complete(job, tx.prover, height, time_ms)
         self._meta.reserved -= batch.reserve  # paid out, or (a non-assignee's bundle) freed
@@ -790,7 +793,8 @@ class Market:
         transactions; `block_hash` is the hash of the block before it.
 
         1. Deadlines: every assignee whose deadline passed (results included in this block
-           counted) is fined `fine` (its balance may go negative) and its job put back.
+           counted) is fined `fine` (its balance may go negative), its job put back, and it is
+           benched until its next heartbeat (`bench_after_miss`).
         2. Silence: provers whose heartbeat is too old stop being assignable, then stop being
            active; the jobs of provers that stopped being active are put back, unfined.
         3. A batch still open `batch_close_*` after its first transaction closes.
@@ -818,6 +822,9 @@ class Market:
             amount = self._fine(prover) if self._registry.is_active(prover) else 0
             job.attempts[-1].amount = amount
             self._release(job, Outcome.MISSED, height)
+            if p.bench_after_miss:
+                self._registry.bench(prover)
+                self._sync(prover)
             out.fined.append((job.job_id, prover, amount))
         unassignable, lapsed = self._registry.expire(height, time_ms)
         for address in unassignable:

@@ -13,6 +13,7 @@ from zkbraid.market.market_txs import (
     DEACTIVATE_PROVER,
     PROVER_HEARTBEAT,
     REGISTER_PROVER,
+    SECP256K1_N,
     SUBMIT_BUNDLE,
     BadMarketSignature,
     BundleEntry,
@@ -24,7 +25,7 @@ from zkbraid.market.market_txs import (
     sign_heartbeat,
     sign_register,
 )
-from zkbraid.market.transactions import SECP256K1_N, MalformedSequencerTx
+from zkbraid.market.transactions import MalformedSequencerTx
 
 KEY = bytes(keccak(b"prover 0"))
 OTHER = bytes(keccak(b"prover 1"))

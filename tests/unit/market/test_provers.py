@@ -85,6 +85,18 @@ def test_deactivation_is_immediate_and_a_heartbeat_undoes_it() -> None:
     assert r.is_active(A)
 
 
+def test_a_benched_prover_stays_active_but_unassignable_until_its_next_heartbeat() -> None:
+    r = _registry()
+    r.bench(A)
+    assert r.is_active(A) and not r.is_assignable(A)
+    r.seen(A, 2, 2_000)  # an accepted proof keeps it active, but does not lift the bench
+    assert not r.is_assignable(A)
+    r.heartbeat(A, 0, 3, 3_000)
+    assert r.is_assignable(A)
+    record = r.get(A)
+    assert record is not None and not record.benched
+
+
 def test_invalid_heartbeats() -> None:
     r = _registry()
     with pytest.raises(UnknownProver):
@@ -100,7 +112,7 @@ def test_invalid_heartbeats() -> None:
 
 
 def test_records_encode_and_decode() -> None:
-    record = ProverRecord(A, KEY, 3, 9, 12_345, False, 4, 10, 10**18, 2, 10**17)
+    record = ProverRecord(A, KEY, 3, 9, 12_345, False, 4, True, 10, 10**18, 2, 10**17)
     assert ProverRecord.decode(record.encode()) == record
 
 
@@ -120,6 +132,8 @@ def test_loading_records_gives_the_state_the_steps_gave() -> None:
             elif rng.random() < 0.1:
                 r.deactivate(p, nonces[p])
                 nonces[p] += 1
+            elif rng.random() < 0.1:
+                r.bench(p)
             else:
                 r.heartbeat(p, nonces[p], height, time_ms)
                 nonces[p] += 1
