@@ -12,16 +12,14 @@ from dataclasses import dataclass
 
 import rlp
 from eth_hash.auto import keccak
-from eth_keys.datatypes import PrivateKey, Signature
-from eth_keys.exceptions import BadSignature
-from eth_utils.exceptions import ValidationError
 
+from zkbraid.crypto.personal_sign import SECP256K1_N as SECP256K1_N
+from zkbraid.crypto.personal_sign import address_of, personal_sign, recover_signer
 from zkbraid.errors import InvalidSignature, MalformedInput
 
 FAUCET = 0x01
 SUBMIT_PROOF = 0x02
 PROOF_BYTES = 256
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 class MalformedSequencerTx(MalformedInput):
@@ -49,11 +47,6 @@ def submission_text(tx_hash: bytes, proof: bytes) -> str:
     return f"zkbraid: proof of 0x{tx_hash.hex()}\nproof hash: 0x{keccak(proof).hex()}"
 
 
-def _eip191(text: str) -> bytes:
-    data = text.encode()
-    return bytes(keccak(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data))
-
-
 @dataclass(frozen=True)
 class SubmitProof:
     """A prover's signed submission of a Groth16 proof of one ZK-chain transaction."""
@@ -69,17 +62,10 @@ class SubmitProof:
 
     def check_signature(self) -> None:
         """Raises BadSubmissionSignature unless `prover` signed this submission (low s)."""
-        sig = self.signature
-        r, s, v = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
-        if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
-            raise BadSubmissionSignature("malformed submission signature")
-        try:
-            public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(
-                _eip191(submission_text(self.tx_hash, self.proof))
-            )
-        except (BadSignature, ValidationError):
-            raise BadSubmissionSignature("unrecoverable submission signature") from None
-        if bytes(public.to_canonical_address()) != self.prover:
+        signer = recover_signer(submission_text(self.tx_hash, self.proof), self.signature)
+        if signer is None:
+            raise BadSubmissionSignature("malformed or unrecoverable submission signature")
+        if signer != self.prover:
             raise BadSubmissionSignature(
                 f"the submission is not signed by the prover 0x{self.prover.hex()} it names"
             )
@@ -87,14 +73,11 @@ class SubmitProof:
 
 def sign_submit_proof(eth_private_key: bytes, tx_hash: bytes, proof: bytes) -> SubmitProof:
     """A submission of `proof` of `tx_hash`, signed by the prover's Ethereum key."""
-    key = PrivateKey(eth_private_key)
-    sig = key.sign_msg_hash(_eip191(submission_text(tx_hash, proof)))
-    raw_sig = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((sig.v + 27,))
     return SubmitProof(
         tx_hash=tx_hash,
         proof=proof,
-        prover=bytes(key.public_key.to_canonical_address()),
-        signature=raw_sig,
+        prover=address_of(eth_private_key),
+        signature=personal_sign(eth_private_key, submission_text(tx_hash, proof)),
     )
 
 

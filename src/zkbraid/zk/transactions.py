@@ -42,14 +42,15 @@ from functools import cached_property
 from typing import ClassVar
 
 import rlp
-from eth_keys.datatypes import PrivateKey as EthPrivateKey
-from eth_keys.datatypes import Signature as EthSignature
-from eth_keys.exceptions import BadSignature
 from eth_utils.crypto import keccak
-from eth_utils.exceptions import ValidationError
 
 from zkbraid.crypto.eddsa import PrivateKey, PublicKey, Signature
 from zkbraid.crypto.field import FIELD_MODULUS, NotAFieldElement
+from zkbraid.crypto.personal_sign import (
+    address_of,
+    personal_sign,
+    recover_signer,
+)
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.errors import OutOfRange
 from zkbraid.zk.errors import (
@@ -68,7 +69,6 @@ from zkbraid.zk.params import (
 
 ADDRESS_LENGTH = 20
 ECDSA_SIGNATURE_LENGTH = 65
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 class TxType(IntEnum):
@@ -164,18 +164,7 @@ class RegisterKey(_ZkTx):
 
         Refuses v other than 27/28, r or s outside [1, n), and high s (EIP-2).
         """
-        sig = self.ecdsa_signature
-        r = int.from_bytes(sig[0:32], "big")
-        s = int.from_bytes(sig[32:64], "big")
-        v = sig[64]
-        if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
-            return None
-        try:
-            signature = EthSignature(vrs=(v - 27, r, s))
-            public = signature.recover_public_key_from_msg_hash(eip191_hash(self.signing_text))
-        except (BadSignature, ValidationError):
-            return None
-        return bytes(public.to_canonical_address())
+        return recover_signer(self.signing_text, self.ecdsa_signature)
 
 
 @dataclass(frozen=True)
@@ -456,25 +445,18 @@ def register_key_text(chain_id: int, public_key: PublicKey, fee: int) -> str:
     )
 
 
-def eip191_hash(text: str) -> bytes:
-    """keccak256("\\x19Ethereum Signed Message:\\n" ‖ len ‖ text), as personal_sign hashes."""
-    message = text.encode()
-    return keccak(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
-
-
 def sign_register_key(
     eth_private_key: bytes, public_key: PublicKey, *, chain_id: int, fee: int
 ) -> RegisterKey:
     """A RegisterKey binding `public_key` to the address of `eth_private_key`."""
-    key = EthPrivateKey(eth_private_key)
-    sig = key.sign_msg_hash(eip191_hash(register_key_text(chain_id, public_key, fee)))
-    ecdsa = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((sig.v + 27,))
     return RegisterKey(
         chain_id=chain_id,
-        eth_address=bytes(key.public_key.to_canonical_address()),
+        eth_address=address_of(eth_private_key),
         public_key=public_key,
         fee=fee,
-        ecdsa_signature=ecdsa,
+        ecdsa_signature=personal_sign(
+            eth_private_key, register_key_text(chain_id, public_key, fee)
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from eth_utils.crypto import keccak
 from tests.unit.zk.vectors import N_ACCOUNTS, new_chain
 from zkbraid.crypto.eddsa import PublicKey, Signature
 from zkbraid.crypto.field import FIELD_MODULUS, NotAFieldElement
+from zkbraid.crypto.personal_sign import eip191_hash
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.errors import MalformedInput, OutOfRange
 from zkbraid.zk.errors import (
@@ -29,7 +30,6 @@ from zkbraid.zk.transactions import (
     TxType,
     ZkTransaction,
     decode_transaction,
-    eip191_hash,
     register_key_text,
     sign,
 )
