@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import rlp
 from eth_hash.auto import keccak
-from eth_keys.datatypes import PrivateKey, PublicKey, Signature
-from eth_keys.exceptions import BadSignature
+from eth_keys.datatypes import PrivateKey, PublicKey
 from eth_utils.exceptions import ValidationError
 
+from zkbraid.crypto.personal_sign import address_of, personal_sign, recover_signer
 from zkbraid.errors import InvalidSignature
 from zkbraid.market.transactions import PROOF_BYTES, MalformedSequencerTx
 
@@ -36,7 +36,6 @@ DEACTIVATE_PROVER = 0x05
 SUBMIT_BUNDLE = 0x06
 MARKET_TX_TYPES = frozenset({REGISTER_PROVER, PROVER_HEARTBEAT, DEACTIVATE_PROVER, SUBMIT_BUNDLE})
 
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 NONCE_BITS = 64
 BATCH_BITS = 64
 MAX_BUNDLE_ENTRIES = 4096
@@ -49,39 +48,19 @@ class BadMarketSignature(InvalidSignature):
 # -- signing ---------------------------------------------------------------------------------
 
 
-def _eip191(text: str) -> bytes:
-    data = text.encode()
-    return bytes(keccak(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data))
-
-
-def _sign(eth_private_key: bytes, text: str) -> bytes:
-    sig = PrivateKey(eth_private_key).sign_msg_hash(_eip191(text))
-    r, s, v = int(sig.r), int(sig.s), int(sig.v)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((v + 27,))
-
-
 def _recover(text: str, signature: bytes) -> bytes:
-    """The address that signed `text` (EIP-191), for a canonical (low-s) signature.
+    """The address that personal_signed `text`.
 
-    Raises BadMarketSignature: malformed, high-s or unrecoverable.
+    Raises BadMarketSignature: malformed (length, v, r or s out of range, high s) or
+    unrecoverable.
     """
-    if len(signature) != 65:
-        raise BadMarketSignature("a signature is 65 bytes (r ‖ s ‖ v)")
-    r, s, v = (
-        int.from_bytes(signature[:32], "big"),
-        int.from_bytes(signature[32:64], "big"),
-        signature[64],
-    )
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
-        raise BadMarketSignature("malformed signature (r, s out of range, high s, or bad v)")
-    try:
-        public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(_eip191(text))
-    except (BadSignature, ValidationError):
-        raise BadMarketSignature("unrecoverable signature") from None
-    return bytes(public.to_canonical_address())
+    signer = recover_signer(text, signature)
+    if signer is None:
+        raise BadMarketSignature("malformed or unrecoverable signature")
+    return signer
 
 
-def address_of(public_key: bytes) -> bytes:
+def address_of_public_key(public_key: bytes) -> bytes:
     """The Ethereum address of a 64-byte secp256k1 public key (a key that is no point of the
     curve has an address too, but no signature ever recovers to it).
 
@@ -89,7 +68,7 @@ def address_of(public_key: bytes) -> bytes:
     """
     try:
         return bytes(PublicKey(public_key).to_canonical_address())
-    except (ValidationError, BadSignature, ValueError) as e:
+    except (ValidationError, ValueError) as e:
         raise MalformedSequencerTx(f"not a secp256k1 public key: {e}") from None
 
 
@@ -125,7 +104,7 @@ class RegisterProver:
 
     @property
     def prover(self) -> bytes:
-        return address_of(self.public_key)
+        return address_of_public_key(self.public_key)
 
     def encode(self) -> bytes:
         return bytes([REGISTER_PROVER]) + bytes(rlp.encode([self.public_key, self.signature]))
@@ -227,29 +206,31 @@ MarketTx = RegisterProver | ProverHeartbeat | DeactivateProver | SubmitBundle
 def sign_register(eth_private_key: bytes) -> RegisterProver:
     """A registration of the prover with this Ethereum key."""
     public_key = PrivateKey(eth_private_key).public_key.to_bytes()
-    sig = _sign(eth_private_key, register_text(address_of(public_key), public_key))
-    return RegisterProver(public_key, sig)
+    address = address_of(eth_private_key)
+    return RegisterProver(
+        public_key, personal_sign(eth_private_key, register_text(address, public_key))
+    )
 
 
 def sign_heartbeat(eth_private_key: bytes, nonce: int) -> ProverHeartbeat:
     """A heartbeat of the prover with this key, at its market nonce `nonce`."""
-    address = bytes(PrivateKey(eth_private_key).public_key.to_canonical_address())
-    sig = _sign(eth_private_key, heartbeat_text(address, nonce))
+    address = address_of(eth_private_key)
+    sig = personal_sign(eth_private_key, heartbeat_text(address, nonce))
     return ProverHeartbeat(address, nonce, sig)
 
 
 def sign_deactivate(eth_private_key: bytes, nonce: int) -> DeactivateProver:
     """A deactivation of the prover with this key, at its market nonce `nonce`."""
-    address = bytes(PrivateKey(eth_private_key).public_key.to_canonical_address())
-    sig = _sign(eth_private_key, deactivate_text(address, nonce))
+    address = address_of(eth_private_key)
+    sig = personal_sign(eth_private_key, deactivate_text(address, nonce))
     return DeactivateProver(address, nonce, sig)
 
 
 def sign_bundle(eth_private_key: bytes, batch: int, entries: list[BundleEntry]) -> SubmitBundle:
     """An aggregator's submission of the bundle `entries` of `batch`."""
-    address = bytes(PrivateKey(eth_private_key).public_key.to_canonical_address())
+    address = address_of(eth_private_key)
     h = bundle_hash(batch, [e.commitment() for e in entries])
-    sig = _sign(eth_private_key, bundle_text(batch, h))
+    sig = personal_sign(eth_private_key, bundle_text(batch, h))
     return SubmitBundle(batch, tuple(entries), address, sig)
 
 
@@ -301,7 +282,6 @@ def decode_market_tx(payload: bytes) -> MarketTx:
     if kind == REGISTER_PROVER:
         key, sig = _fields(_decode_list(body, "prover registration"), 2, "prover registration")
         tx = RegisterProver(_bytes(key, 64, "the public key"), _bytes(sig, 65, "the signature"))
-        address_of(tx.public_key)
         return tx
     if kind in (PROVER_HEARTBEAT, DEACTIVATE_PROVER):
         what = "heartbeat" if kind == PROVER_HEARTBEAT else "deactivation"

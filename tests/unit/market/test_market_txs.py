@@ -9,11 +9,11 @@ import rlp
 from eth_hash.auto import keccak
 from eth_keys.datatypes import PrivateKey
 
+from zkbraid.crypto.personal_sign import SECP256K1_N
 from zkbraid.market.market_txs import (
     DEACTIVATE_PROVER,
     PROVER_HEARTBEAT,
     REGISTER_PROVER,
-    SECP256K1_N,
     SUBMIT_BUNDLE,
     BadMarketSignature,
     BundleEntry,
