@@ -113,8 +113,8 @@ class MarketParams:
     bounty_scarcity_target: int = 32
     """The scarcity curve: with at least this many active provers there is no premium; below it
     the bounty is multiplied by target / active (in basis points, active counted as at least 1),
-    up to `bounty_scarcity_cap_bps`. 32 provers prove about 15 transactions a second even in
-    browsers, more than a devnet's load."""
+    up to `bounty_scarcity_cap_bps`. 32 provers prove about 7 transactions a second in browsers
+    and 29 on the command line, more than a devnet's load."""
     bounty_scarcity_cap_bps: int = 40_000
     """At most 4× the base from scarcity (reached at 8 active provers or fewer with the default
     target)."""
