@@ -77,3 +77,11 @@ def test_cli_errors_are_clear(node: NodeProcess, tmp_path: Path) -> None:
         [*BRAID, "--rpc", "http://127.0.0.1:9", "status"], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 1 and "braid devnet" in proc.stderr
+
+
+def test_cli_ceremony_help_is_the_ceremony_s_own() -> None:
+    proc = subprocess.run(
+        [*BRAID, "keys", "ceremony", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "contribute" in proc.stdout and "finalize" in proc.stdout

@@ -340,7 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--follow", "-f", action="store_true", help="keep printing new blocks")
     b.set_defaults(func=cmd_blocks)
 
-    t = sub.add_parser("tx", help="a transaction's status (pending/committed/failed/dropped)")
+    t = sub.add_parser(
+        "tx", help="a transaction's status (pending/committed/proven/failed/dropped)"
+    )
     t.add_argument("hash")
     t.set_defaults(func=cmd_tx)
 
@@ -406,6 +408,12 @@ def _tx_flags(c: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["keys", "ceremony"]:
+        # every later argument, --help included, belongs to the ceremony's own parser
+        from zkbraid.proving import ceremony
+
+        return ceremony.main(argv[2:])
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
