@@ -192,24 +192,26 @@ class BraidApp:
     def _check(self, raw: bytes, recheck: bool) -> bytes:
         kind, payload = unwrap(raw)
         tx_hash = payload_hash(payload)
-        cached = self._pending.get(tx_hash) if recheck else None
+        if kind is TxKind.BLOCK_MARKER:
+            raise ProposalRejected("block markers are not transactions")
         if not recheck and (tx_hash in self._pending or self.store.tx(tx_hash) is not None):
             raise AlreadyKnown(f"transaction 0x{tx_hash.hex()} is already known")
+        # a recheck finds the decoded transaction in _pending; a first check decodes it
+        decoded = self._decoded(raw).tx
         if kind is TxKind.ZK:
-            zk_tx = cached.tx if cached else decode_transaction(payload)
-            assert isinstance(zk_tx, (RegisterKey, Transfer, NftMint, NftTransfer))
-            self._check_zk(zk_tx)
-            checked = Checked(kind, tx_hash, raw, zk_tx)
+            assert isinstance(decoded, (RegisterKey, Transfer, NftMint, NftTransfer))
+            self._check_zk(decoded)
+            checked = Checked(kind, tx_hash, raw, decoded)
         elif kind is TxKind.FAST:
-            decoded = cached.tx if cached else self.fast.decode_transaction(payload)
             assert isinstance(decoded, FastTx)
             fast_tx = self.fast.check_transaction(
                 payload, pending_nonce=self._fast_nonces.get(decoded.sender)
             )
             self._fast_nonces[fast_tx.sender] = fast_tx.nonce + 1
             checked = Checked(kind, tx_hash, raw, fast_tx)
-        elif kind is TxKind.SEQUENCER:
-            seq_tx = cached.tx if cached else decode_sequencer_tx(payload)
+        else:
+            seq_tx = decoded
+            assert isinstance(seq_tx, (Faucet, SubmitProof))
             if isinstance(seq_tx, Faucet) and not self.params.faucet.enabled:
                 raise FaucetDisabled("the faucet is disabled on this network")
             if isinstance(seq_tx, SubmitProof):
@@ -218,8 +220,6 @@ class BraidApp:
                 self._check_submission(seq_tx)
                 self._proving.add(seq_tx.tx_hash)
             checked = Checked(kind, tx_hash, raw, seq_tx)
-        else:
-            raise ProposalRejected("block markers are not transactions")
         self._pending[tx_hash] = checked
         return tx_hash
 
@@ -232,9 +232,7 @@ class BraidApp:
         else:
             nonce = self._zk_nonces.get(tx.sender)
             zk_stf.validate_transaction(state, tx, params, pending_nonce=nonce)
-        need = required_fee(self.params.fees, tx)
-        if tx.fee < need:
-            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
+        self._require_scheduled_fee(tx)
         payer = zk_stf.fee_payer(state, tx)
         pending_fees = self._fees.get(payer, 0)
         have = self.zkpow.balance(payer)
@@ -270,6 +268,12 @@ class BraidApp:
 
     def proof_record(self, tx_hash: bytes) -> ProofRecord | None:
         return self.proofs.get(tx_hash)
+
+    def _require_scheduled_fee(self, tx: ZkTransaction) -> None:
+        """Raises FeeTooLow when `tx` offers less than the fee schedule's minimum for its type."""
+        need = required_fee(self.params.fees, tx)
+        if tx.fee < need:
+            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
 
     def _remember_drop(self, tx_hash: bytes, reason: str) -> None:
         self._pending.pop(tx_hash, None)
@@ -432,9 +436,7 @@ class BraidApp:
         return records
 
     def _apply_zk(self, tx: ZkTransaction) -> tuple[dict[str, Any], ProofJob]:
-        need = required_fee(self.params.fees, tx)
-        if tx.fee < need:
-            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")
+        self._require_scheduled_fee(tx)
         payer = zk_stf.fee_payer(self.zk, tx)
         if self.zkpow.balance(payer) < tx.fee:
             raise InsufficientZkpow(f"ZKPoW balance of 0x{payer.hex()} cannot pay fee {tx.fee}")
