@@ -158,10 +158,15 @@ def cmd_blocks(args: argparse.Namespace) -> int:
 
 def cmd_tx(args: argparse.Namespace) -> int:
     status = BraidClient(args.rpc).transaction(args.hash)
-    if status is None:
-        out.fail(f"unknown transaction {args.hash}")
+    return _show(status, f"unknown transaction {args.hash}", args)
+
+
+def _show(found: dict[str, Any] | None, missing: str, args: argparse.Namespace) -> int:
+    """Prints what a lookup found, or says what is missing (exit code 1)."""
+    if found is None:
+        out.fail(missing)
         return 1
-    out.result(status, args.json)
+    out.result(found, args.json)
     return 0
 
 
@@ -208,20 +213,13 @@ def cmd_zk_account(args: argparse.Namespace) -> int:
     if not ref.startswith("0x") and not ref.isdigit():
         ref = load_wallet(ref).address
     account = BraidClient(args.rpc).zk_account(ref)
-    if account is None:
-        out.fail(f"no ZK account for {ref} (register a key first: braid zk register)")
-        return 1
-    out.result(account, args.json)
-    return 0
+    return _show(
+        account, f"no ZK account for {ref} (register a key first: braid zk register)", args
+    )
 
 
 def cmd_zk_nft_show(args: argparse.Namespace) -> int:
-    nft = BraidClient(args.rpc).zk_nft(args.nft)
-    if nft is None:
-        out.fail(f"no NFT {args.nft}")
-        return 1
-    out.result(nft, args.json)
-    return 0
+    return _show(BraidClient(args.rpc).zk_nft(args.nft), f"no NFT {args.nft}", args)
 
 
 # -- proving -------------------------------------------------------------------------------------
