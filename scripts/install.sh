@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything zkbraid needs, pinned: a Python 3.11 virtual environment in .venv with the
-# exact packages of requirements.lock, zkbraid itself (editable), and the npm packages of
-# package-lock.json. Idempotent: a stamp keyed by the hash of the lock files skips a second run.
+# exact packages of requirements.lock, zkbraid itself (editable), the npm packages of
+# package-lock.json, and Debian's chromium (see below) when /usr/bin/chromium is missing.
+# Idempotent: a stamp keyed by the hash of the lock files skips a second run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,34 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -n "$PY" ] || { echo "install: Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+
+# Debian's chromium, for the browser prover's headless test (tests/browser). Pinned to the exact
+# build `apt-cache policy chromium` offered when this was written (bookworm-security, the build
+# with the current security fixes); Debian's security archive keeps only its newest build, so when
+# a new one replaces it, install fails here: update the pin, or set ZKBRAID_CHROMIUM_VERSION to a
+# version `apt-cache policy chromium` lists (ZKBRAID_CHROMIUM_VERSION=none skips the install).
+CHROMIUM_VERSION=${ZKBRAID_CHROMIUM_VERSION:-156.0.8078.114-1~deb12u1}
+if [ ! -x /usr/bin/chromium ] && [ "$CHROMIUM_VERSION" != none ]; then
+  echo "==> zkbraid install: chromium $CHROMIUM_VERSION (Debian, for the browser prover's test)"
+  if ! command -v apt-get >/dev/null; then
+    echo "install: /usr/bin/chromium is missing and apt-get is not available: install Debian's" \
+      "chromium by hand, or set ZKBRAID_CHROMIUM_VERSION=none to skip it" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install: /usr/bin/chromium is missing; installing it needs root: run" \
+      "'sudo apt-get install chromium=$CHROMIUM_VERSION', or set ZKBRAID_CHROMIUM_VERSION=none" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "chromium=$CHROMIUM_VERSION" >/dev/null; then
+    echo "install: apt could not install chromium=$CHROMIUM_VERSION; it offers:" >&2
+    apt-cache policy chromium >&2
+    echo "set ZKBRAID_CHROMIUM_VERSION to one of those versions (or update the pin)" >&2
+    exit 1
+  fi
+fi
 
 stamp=.venv/.zkbraid-installed
 want=$(cat requirements.lock package-lock.json pyproject.toml | sha256sum | cut -d' ' -f1)
