@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from zkbraid.fast.params import FastParams
+from zkbraid.market.params import MarketParams
 from zkbraid.zk.params import ZkParams
 
 ZKPOW_DECIMALS = 18
@@ -63,6 +64,8 @@ class ChainParams:
     timing: BlockTiming = field(default_factory=BlockTiming)
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     faucet: FaucetParams = field(default_factory=FaucetParams)
+    market: MarketParams = field(default_factory=MarketParams)
+    """The proving market: heartbeats, deadlines, fines, bounty curves, aggregation batches."""
     zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
     """Genesis ZKPoW balances: (address, amount)."""
 
@@ -83,6 +86,39 @@ def with_overrides(obj: Any, overrides: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"unknown setting(s) for {type(obj).__name__}: {sorted(unknown)}")
     return replace(obj, **overrides)
+
+
+def parse_settings(obj: Any, items: list[str]) -> dict[str, Any]:
+    """`NAME=VALUE` strings as overrides of a config dataclass's int and bool fields (the CLI's
+    repeatable flags, e.g. `--market deadline_ms=5000`).
+
+    Raises ValueError: no `=`, an unknown name, or a value that is not of the field's type.
+    """
+    types = {f.name: type(getattr(obj, f.name)) for f in fields(obj)}
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep:
+            raise ValueError(f"a setting is NAME=VALUE, got {item!r}")
+        kind = types.get(name)
+        if kind is None:
+            raise ValueError(
+                f"unknown setting {name!r} of {type(obj).__name__}; known: {', '.join(types)}"
+            )
+        text = text.strip()
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"{name} is true or false, got {text!r}")
+            out[name] = text.lower() in ("true", "1")
+        elif kind is int:
+            try:
+                out[name] = int(text.replace("_", ""))
+            except ValueError:
+                raise ValueError(f"{name} is an integer, got {text!r}") from None
+        else:
+            raise ValueError(f"{name} cannot be set from the command line")
+    return out
 
 
 def describe(obj: Any) -> str:

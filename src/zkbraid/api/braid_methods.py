@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from zkbraid import __version__
 from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.market_methods import job_json, market_now
 from zkbraid.errors import NotFound
 from zkbraid.ledger.block import BlockHeader, ChainKind
 from zkbraid.ledger.envelope import TxKind, wrap
@@ -63,6 +64,10 @@ def tx_status(node: Node, tx_hash: bytes) -> dict[str, Any] | None:
         if record.ok and record.kind == TxKind.ZK:
             with node.lock:
                 proof = node.app.proof_record(tx_hash)
+                market = node.app.market
+                job = market.job(tx_hash)
+                if job is not None:
+                    status["proving"] = job_json(market, job, market_now(market))
             if proof is not None:
                 status["status"] = "proven"
                 status["proof"] = {

@@ -30,7 +30,8 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     import asyncio
     import shutil
 
-    from zkbraid.config import BlockTiming, NodeConfig
+    from zkbraid.config import BlockTiming, NodeConfig, parse_settings, with_overrides
+    from zkbraid.market.params import MarketParams
     from zkbraid.node.devnet import devnet
     from zkbraid.node.node import Node
     from zkbraid.proving.build import build_dev_keys
@@ -50,7 +51,9 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         zk_block_interval_ms=args.zk_block_ms,
         zk_max_txs=args.zk_max_txs,
     )
-    net = devnet(args.accounts, timing)
+    market = MarketParams()
+    market = with_overrides(market, parse_settings(market, args.market))
+    net = devnet(args.accounts, timing, market)
     config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
     out.progress("proving keys: building or loading the circuit's development keys (cached)")
     keys = build_dev_keys(net.params.zk, progress=out.progress)
@@ -61,7 +64,7 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     verifier = ProofVerifier.from_keys(keys)
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
-    node = Node(net.params, config, net.zk_genesis, verifier)
+    node = Node(net.params, config, net.zk_genesis, verifier, keys)
 
     def ready() -> None:
         info = node.app.info()
@@ -73,6 +76,12 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         print(
             f"  blocks        fast every {args.fast_block_ms} ms when busy,"
             f" ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
+        )
+        print(f"  prover page   {node.url}/prover/  (or `braid prover run --key …`)")
+        print(
+            f"  market        deadline {market.deadline_ms / 1000:g} s,"
+            f" heartbeat window {market.heartbeat_window_ms / 1000:g} s,"
+            f" batches of {market.batch_size}"
         )
         print("  dev accounts  (INSECURE well-known keys; use them as --key dev:N)")
         for i, acct in enumerate(net.accounts[: args.show_accounts]):
@@ -226,48 +235,90 @@ def cmd_zk_nft_show(args: argparse.Namespace) -> int:
 
 
 def cmd_prover_run(args: argparse.Namespace) -> int:
-    """Proves unproven ZK-chain transactions and submits the proofs, until Ctrl-C."""
-    import json as _json
+    """Joins the proving market and proves the jobs it is assigned, until Ctrl-C."""
+    import signal
+    import threading
 
-    from zkbraid.market.transactions import sign_submit_proof
-    from zkbraid.proving.prover import ProofJob, Prover
+    from zkbraid.proving.prover import Prover
+    from zkbraid.proving.worker import ProverWorker, zkpow
 
     client, wallet = BraidClient(args.rpc), load_wallet(args.key)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        out.progress("stopping after the current step (Ctrl-C again to abandon it)")
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     out.progress(f"loading the proving keys ({args.backend} back end)")
-    proven = 0
     with Prover(args.backend) as prover:
-        out.ok(f"prover {wallet.address} proving jobs of {args.rpc}; Ctrl-C stops")
-        try:
-            while args.count is None or proven < args.count:
-                info = client.rpc.call("zk_getProofJob")
-                if info is None:
-                    if args.exit_when_idle:
-                        break
-                    time.sleep(args.poll_ms / 1000)
-                    continue
-                tx_hash = info["txHash"]
-                out.progress(f"proving {tx_hash} (block {info['height']}, index {info['index']})")
-                started = time.monotonic()
-                job = ProofJob.from_json(_json.dumps(info["job"]))
-                proof = prover.prove(job)
-                took = time.monotonic() - started
-                sub = sign_submit_proof(
-                    bytes(wallet.eth.key), bytes.fromhex(tx_hash[2:]), proof.to_bytes()
-                )
-                try:
-                    status = client.wait(client.submit_proof(sub), timeout=args.timeout)
-                except (RpcError, TxFailed) as e:
-                    out.fail(f"submission of {tx_hash} refused: {e}")
-                    continue
-                proven += 1
-                out.ok(
-                    f"proved {tx_hash} in {took:.2f} s, accepted in block {status['height']}"
-                    f" ({proven} so far)"
-                )
-        except KeyboardInterrupt:
-            out.progress("stopping")
-    out.ok(f"prover done: {proven} proofs accepted")
+        worker = ProverWorker(
+            client,
+            wallet,
+            prover,
+            heartbeat_s=args.heartbeat_s,
+            poll_s=args.poll_ms / 1000,
+            timeout_s=args.timeout,
+            report=out.progress,
+        )
+        out.ok(f"prover {wallet.address} on {args.rpc}; Ctrl-C goes inactive and stops")
+        stats = worker.run(stop, count=args.count, exit_when_idle=args.exit_when_idle)
+    out.ok(
+        f"prover done: {stats.proofs} proofs and {stats.bundles} bundles accepted,"
+        f" earned {zkpow(stats.earned)}, fined {zkpow(stats.fined)} ({stats.fines} fines),"
+        f" balance {zkpow(stats.balance)}"
+    )
     return 0
+
+
+def cmd_market(args: argparse.Namespace) -> int:
+    """The proving market: provers, open jobs with bounty and deadline."""
+    from zkbraid.proving.worker import zkpow
+
+    m = BraidClient(args.rpc).market()
+    if args.json:
+        out.result(m, True)
+        return 0
+    print(
+        f"market at height {m['height']}: pool {zkpow(int(m['pool']))}"
+        f" ({zkpow(int(m['reserved']))} reserved for aggregation),"
+        f" {m['activeProvers']} active provers"
+    )
+    print(f"\nprovers ({len(m['provers'])})")
+    print(f"  {'address':<42}  {'state':<10} {'done':>5} {'fines':>5}  {'balance':>14}  jobs")
+    for p in m["provers"]:
+        state = "active" if p["active"] else "inactive"
+        if p["active"] and not p["assignable"]:
+            state = "benched" if p["benched"] else "expiring"
+        print(
+            f"  {p['address']:<42}  {state:<10} {p['jobsDone']:>5} {p['fines']:>5}"
+            f"  {zkpow(int(p['balance'])):>14}  {len(p['jobs'])}"
+        )
+    print(f"\nopen jobs ({len(m['openJobs'])})")
+    for j in m["openJobs"]:
+        what = j.get("txHash") or f"batch {j['batch']}"
+        who = j["assignee"] or "waiting"
+        deadline = j["deadline"]
+        due = f" deadline block {deadline['height']}" if deadline else ""
+        print(
+            f"  {j['kind']:<9} {what}  {j['status']:<8} {who}"
+            f"  bounty {zkpow(int(j['bounty']))}{due}  attempts {len(j['history'])}"
+        )
+    return 0
+
+
+def cmd_market_prover(args: argparse.Namespace) -> int:
+    client = BraidClient(args.rpc)
+    address = args.prover if args.prover.startswith("0x") else load_wallet(args.prover).address
+    return _show(client.prover(address), f"{address} is not a registered prover", args)
+
+
+def cmd_market_job(args: argparse.Namespace) -> int:
+    client = BraidClient(args.rpc)
+    return _show(client.job(args.job), f"no job {args.job}", args)
 
 
 def cmd_keys_ceremony(args: argparse.Namespace) -> int:
@@ -301,6 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--zk-max-txs", type=int, default=500, help="ZK block cut early at this many")
     d.add_argument("--accounts", type=int, default=10, help="dev accounts at genesis (10)")
     d.add_argument("--show-accounts", type=int, default=3, help="dev accounts to print (3)")
+    d.add_argument(
+        "--market",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a proving-market parameter (repeatable; names as in market/params.py, e.g."
+        " deadline_ms=20000, fine=50000000000000000, batch_size=16, heartbeat_window_ms=60000)",
+    )
     d.add_argument("--reset", action="store_true", help="delete the data dir first")
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)
@@ -347,16 +406,34 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("prover", help="prove ZK-chain transactions").add_subparsers(
         dest="prover_command", required=True, metavar="prover-command"
     )
-    prr = pr.add_parser("run", help="prove unproven jobs and submit the proofs, until Ctrl-C")
-    prr.add_argument("--key", required=True, help="the prover's key file or dev:N (signs proofs)")
+    prr = pr.add_parser(
+        "run",
+        help="join the proving market: register, heartbeat, prove the jobs assigned, until Ctrl-C",
+    )
+    prr.add_argument(
+        "--key", required=True, help="the prover's key file or dev:N (its address is paid/fined)"
+    )
     prr.add_argument(
         "--backend", choices=["groth16py", "snarkjs"], default="groth16py", help="(groth16py)"
     )
-    prr.add_argument("--count", type=int, help="stop after this many accepted proofs")
-    prr.add_argument("--exit-when-idle", action="store_true", help="stop when no job is open")
-    prr.add_argument("--poll-ms", type=int, default=500, help="idle polling interval (500)")
+    prr.add_argument("--count", type=int, help="stop after this many accepted proofs and bundles")
+    prr.add_argument(
+        "--exit-when-idle", action="store_true", help="stop when the market has no open job"
+    )
+    prr.add_argument("--heartbeat-s", type=float, default=20.0, help="heartbeat interval (20)")
+    prr.add_argument("--poll-ms", type=int, default=500, help="assignment polling interval (500)")
     prr.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per submission")
     prr.set_defaults(func=cmd_prover_run)
+
+    mk = sub.add_parser("market", help="the proving market: provers, open jobs, bounties")
+    mk.set_defaults(func=cmd_market)
+    mks = mk.add_subparsers(dest="market_command", metavar="market-command")
+    mkp = mks.add_parser("prover", help="one prover: active, balance, jobs done, fines")
+    mkp.add_argument("prover", help="0x address, key file or dev:N")
+    mkp.set_defaults(func=cmd_market_prover)
+    mkj = mks.add_parser("job", help="one job (a tx hash, or an aggregation job id): history")
+    mkj.add_argument("job", help="job id (0x, 32 bytes)")
+    mkj.set_defaults(func=cmd_market_job)
 
     z = sub.add_parser("zk", help="the ZK chain").add_subparsers(
         dest="zk_command", required=True, metavar="zk-command"

@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS zk_jobs (
     proven  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS zk_jobs_open ON zk_jobs (proven, height, idx);
+CREATE TABLE IF NOT EXISTS zk_proofs (
+    tx_hash BLOB PRIMARY KEY,
+    proof   BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -149,6 +153,13 @@ class LedgerStore:
         ).fetchone()
         return None if row is None else _job(row)
 
+    def proof(self, tx_hash: bytes) -> bytes | None:
+        """The accepted proof of a ZK-chain transaction (256 bytes), if it is proven."""
+        row = self.conn.execute(
+            "SELECT proof FROM zk_proofs WHERE tx_hash = ?", (tx_hash,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def open_proof_jobs(self, limit: int) -> list[ProofJobRecord]:
         """The oldest committed ZK-chain transactions without a recorded proof."""
         rows = self.conn.execute(
@@ -169,10 +180,11 @@ class LedgerStore:
         header: BlockHeader,
         txs: list[TxRecord],
         jobs: list[ProofJobRecord] | None = None,
-        proven: list[bytes] | None = None,
+        proven: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         """Writes a block, its transaction records, the proving jobs of its ZK transactions and
-        the buffered state in one transaction, marks the jobs it proved, and drops its
+        the buffered state in one transaction, marks the jobs it proved (keeping each accepted
+        proof, `proven` being (transaction hash, proof) pairs, for aggregation), and drops its
         transactions from the durable mempool."""
         with self._lock:
             c = self.conn
@@ -213,7 +225,11 @@ class LedgerStore:
                     [(j.tx_hash, j.height, j.index, j.job) for j in jobs or []],
                 )
                 c.executemany(
-                    "UPDATE zk_jobs SET proven = 1 WHERE tx_hash = ?", [(h,) for h in proven or []]
+                    "UPDATE zk_jobs SET proven = 1 WHERE tx_hash = ?",
+                    [(h,) for h, _ in proven or []],
+                )
+                c.executemany(
+                    "INSERT OR REPLACE INTO zk_proofs (tx_hash, proof) VALUES (?, ?)", proven or []
                 )
                 self.kv.write_buffer()
                 c.execute("COMMIT")

@@ -54,6 +54,7 @@ from zkbraid.market.market_txs import (
     ProverHeartbeat,
     RegisterProver,
     SubmitBundle,
+    bundle_hash,
 )
 from zkbraid.market.params import MarketParams, period_passed
 from zkbraid.market.provers import ProverRecord, ProverRegistry, decode_record, encode_record
@@ -523,12 +524,36 @@ class Market:
                 f"(block {self._meta.height} at {self._meta.time_ms} ms)"
             )
 
+    def due(self, height: int, time_ms: int) -> bool:
+        """Whether a step at (`height`, `time_ms`) has time-driven work: an assignee's deadline
+        or the open batch's closing time has passed in milliseconds. A quiet chain makes no
+        blocks, so the proposer cuts (empty) blocks while this holds; the blocks half of each
+        period then passes too (`period_passed` needs both)."""
+        p = self.params
+        oldest = next(iter(self._deadlines), None)  # assignments in order: the first ends first
+        if (
+            oldest is not None
+            and time_ms - self._jobs[oldest].attempts[-1].time_ms >= p.deadline_ms
+        ):
+            return True
+        m = self._meta
+        if m.open_batch:
+            batch = self._batches[m.open_batch - 1]
+            if time_ms - batch.first_ms >= p.batch_close_ms:
+                return True
+        return False
+
     # -- views ------------------------------------------------------------------------------
 
     @property
     def height(self) -> int:
         """The height of the last step."""
         return self._meta.height
+
+    @property
+    def last_time_ms(self) -> int:
+        """The block time of the last step."""
+        return self._meta.time_ms
 
     def job(self, job_id: bytes) -> Job | None:
         """A job (live or done) with its proving history; a transaction's job id is its hash."""
@@ -778,6 +803,14 @@ class Market:
                     f"0x{expected[0].hex()}"
                 )
         return job, batch
+
+    def bundle_hash_of(self, batch: Batch) -> bytes:
+        """The hash the batch's bundle must have: its transactions in order, each with the
+        roots and the proof (by hash) the validators recorded (`bundle_hash`)."""
+        return bundle_hash(
+            batch.index,
+            [self._commitment(s) for s in range(batch.start, batch.start + batch.count)],
+        )
 
     def _commitment(self, seq: int) -> list[bytes]:
         tx_hash = self.tx_at(seq)

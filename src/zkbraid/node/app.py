@@ -6,9 +6,16 @@ ABCI-shaped engine interface.
 - prepare_proposal decides whether a block is due and of which chain (BlockTiming): a ZK block
   every zk interval or when full, else a fast block every fast interval.
 - finalize_block executes the block with the pure STFs and charges ZKPoW fees; each ZK-chain
-  transaction leaves a proving job (its circuit witness); a proof submission is verified
-  against the roots the block recorded and marks its transaction proven. commit makes the
-  block, its records and every state write durable in one SQLite transaction.
+  transaction leaves a proving job (its circuit witness) and becomes a job of the proving
+  market (market/rules.py), its fee going into the market's pool. A proof submission is
+  admitted only from the job's assignee, verified against the roots the block recorded, marks
+  its transaction proven and pays the assignee; the market's own transactions (prover
+  registration, heartbeats, deactivation, batch bundles) are applied in fast blocks; the
+  market's step (deadlines, fines, reassignment, batches, assignment) ends every block.
+  commit makes the block, its records and every state write durable in one SQLite transaction.
+- A quiet chain makes no blocks, so the proposer cuts an empty fast block when the market has
+  time-driven work (a deadline or a batch's closing time has passed): a crashed prover's job
+  is reassigned even when nobody sends anything.
 """
 
 from __future__ import annotations
@@ -33,7 +40,17 @@ from zkbraid.ledger.envelope import (
     unwrap,
 )
 from zkbraid.ledger.store import LedgerStore, ProofJobRecord, TxRecord
+from zkbraid.market.market_txs import (
+    MARKET_TX_TYPES,
+    DeactivateProver,
+    MarketTx,
+    ProverHeartbeat,
+    RegisterProver,
+    SubmitBundle,
+    decode_market_tx,
+)
 from zkbraid.market.proofs import ProofRecord, ProofRecords
+from zkbraid.market.rules import BlockOutcome, Market
 from zkbraid.market.transactions import Faucet, SequencerTx, SubmitProof, decode_sequencer_tx
 from zkbraid.market.zkpow import InsufficientZkpow, ZkpowLedger
 from zkbraid.proving.prover import ProofJob
@@ -98,7 +115,7 @@ class Checked:
     kind: TxKind
     hash: bytes
     raw: bytes
-    tx: ZkTransaction | FastTx | SequencerTx
+    tx: ZkTransaction | FastTx | SequencerTx | MarketTx
 
 
 def required_fee(fees: FeeSchedule, tx: ZkTransaction) -> int:
@@ -132,6 +149,15 @@ class BraidApp:
         self.fast = FastChain(kv.namespace("fast"), params.fast)
         self.zkpow = ZkpowLedger(kv.namespace("seq.trie"), kv.namespace("seq"))
         self.proofs = ProofRecords(kv.namespace("seq.proofs"), kv.namespace("seq"))
+        self.market = Market(
+            params.market,
+            self.zkpow,
+            kv.namespace("market.trie"),
+            kv.namespace("market"),
+            kv.namespace("market.live"),
+        )
+        self.last_outcome = BlockOutcome()
+        """What the last block's market step did (fines, releases, assignments)."""
         genesis_hash = store.meta(GENESIS_KEY)
         if genesis_hash is None:
             self.zk = ZkState.genesis(zk_kv, params.zk, zk_genesis)
@@ -155,9 +181,13 @@ class BraidApp:
         self._fees: dict[bytes, int] = {}
         self._registering: set[bytes] = set()
         self._proving: set[bytes] = set()
+        self._market_nonces: dict[bytes, int] = {}
+        self._registering_provers: set[bytes] = set()
+        self._bundling: set[int] = set()
         self.dropped: OrderedDict[bytes, str] = OrderedDict()
         self._finalized: (
-            tuple[BlockHeader, list[TxRecord], list[ProofJobRecord], list[bytes]] | None
+            tuple[BlockHeader, list[TxRecord], list[ProofJobRecord], list[tuple[bytes, bytes]]]
+            | None
         ) = None
 
     # -- state commitments -----------------------------------------------------------------
@@ -166,8 +196,8 @@ class BraidApp:
         return self.zk.root().to_bytes(32, "big")
 
     def sequencer_root(self) -> bytes:
-        """The sequencer's own state: ZKPoW balances and proof records."""
-        return bytes(keccak(self.zkpow.root + self.proofs.root))
+        """The sequencer's own state: ZKPoW balances, proof records and the proving market."""
+        return bytes(keccak(self.zkpow.root + self.proofs.root + self.market.root))
 
     def _app_hash(self) -> bytes:
         return app_hash(self.zk_root_bytes(), self.fast.state_root, self.sequencer_root())
@@ -211,7 +241,7 @@ class BraidApp:
             checked = Checked(kind, tx_hash, raw, fast_tx)
         else:
             seq_tx = decoded
-            assert isinstance(seq_tx, (Faucet, SubmitProof))
+            assert not isinstance(seq_tx, FastTx | RegisterKey | Transfer | NftMint | NftTransfer)
             if isinstance(seq_tx, Faucet) and not self.params.faucet.enabled:
                 raise FaucetDisabled("the faucet is disabled on this network")
             if isinstance(seq_tx, SubmitProof):
@@ -219,6 +249,8 @@ class BraidApp:
                     raise AlreadyKnown("a proof of this transaction is already pending")
                 self._check_submission(seq_tx)
                 self._proving.add(seq_tx.tx_hash)
+            elif not isinstance(seq_tx, Faucet):
+                self._check_market_tx(seq_tx)
             checked = Checked(kind, tx_hash, raw, seq_tx)
         self._pending[tx_hash] = checked
         return tx_hash
@@ -247,11 +279,31 @@ class BraidApp:
         else:
             self._zk_nonces[tx.sender] = tx.nonce + 1
 
-    def _check_submission(self, sub: SubmitProof) -> None:
-        """Every rule a proof submission must pass; changes nothing.
+    def _check_market_tx(self, tx: MarketTx) -> None:
+        """The market's admission rules with what is pending counted: one pending registration
+        per prover, heartbeats and deactivations at the prover's next pending nonce, one
+        pending bundle per batch. Raises what `Market.check` raises, and AlreadyKnown."""
+        if isinstance(tx, RegisterProver):
+            prover = tx.prover
+            if prover in self._registering_provers:
+                raise AlreadyKnown(f"a registration of prover 0x{prover.hex()} is already pending")
+            self.market.check(tx)
+            self._registering_provers.add(prover)
+        elif isinstance(tx, ProverHeartbeat | DeactivateProver):
+            self.market.check(tx, self._market_nonces.get(tx.prover))
+            self._market_nonces[tx.prover] = tx.nonce + 1
+        else:
+            if tx.batch in self._bundling:
+                raise AlreadyKnown(f"a bundle of batch {tx.batch} is already pending")
+            self.market.check(tx)
+            self._bundling.add(tx.batch)
 
-        Raises BadSubmissionSignature, UnknownProofJob, AlreadyProven, ProvingUnavailable,
-        MalformedProof, InvalidProof.
+    def _check_submission(self, sub: SubmitProof) -> None:
+        """Every rule a proof submission must pass; changes nothing. Only the job's current
+        assignee may submit (the market's rule), and that is checked before the proof is.
+
+        Raises BadSubmissionSignature, UnknownProofJob, AlreadyProven, NotAssignee, JobClosed,
+        ProvingUnavailable, MalformedProof, InvalidProof.
         """
         sub.check_signature()
         record = self.store.tx(sub.tx_hash)
@@ -259,6 +311,7 @@ class BraidApp:
             raise UnknownProofJob(f"0x{sub.tx_hash.hex()} is not a committed ZK-chain transaction")
         if self.proofs.get(sub.tx_hash) is not None:
             raise AlreadyProven(f"0x{sub.tx_hash.hex()} is already proven")
+        self.market.check_submission(sub.tx_hash, sub.prover)
         if self.verifier is None:
             raise ProvingUnavailable("this node has no verification key to check proofs with")
         tx = decode_transaction(unwrap(record.raw)[1])
@@ -290,6 +343,9 @@ class BraidApp:
     def pending_fast_nonce(self, address: bytes) -> int | None:
         return self._fast_nonces.get(address)
 
+    def pending_market_nonce(self, prover: bytes) -> int | None:
+        return self._market_nonces.get(prover)
+
     # -- ABCI: proposals -------------------------------------------------------------------
 
     def _elapsed_ms(self, chain: ChainKind, time_ms: int) -> int:
@@ -307,9 +363,8 @@ class BraidApp:
         if zk_due or len(zk_txs) >= timing.zk_max_txs:
             return [block_marker(ChainKind.ZK), *zk_txs[: timing.zk_max_txs]]
         fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
-        if (fast_txs or timing.fast_empty_blocks) and (
-            fast_elapsed >= timing.fast_block_interval_ms
-        ):
+        wanted = fast_txs or timing.fast_empty_blocks or self.market.due(height, time_ms)
+        if wanted and fast_elapsed >= timing.fast_block_interval_ms:
             return [block_marker(ChainKind.FAST), *self._fitting_fast_txs(fast_txs)]
         return []
 
@@ -363,12 +418,15 @@ class BraidApp:
         chain = self._check_proposal(height, time_ms, txs)
         body = txs[1:]
         jobs: list[ProofJobRecord] = []
-        proven: list[bytes] = []
+        proven: list[tuple[bytes, bytes]] = []
         if chain is ChainKind.ZK:
-            records = self._execute_zk(height, body, jobs)
+            records = self._execute_zk(height, time_ms, body, jobs)
             state_root = self.zk_root_bytes()
         else:
             records, state_root = self._execute_fast(height, time_ms, body, proven)
+        previous = ZERO_HASH if self.head is None else self.head.hash
+        self.last_outcome = self.market.on_block(height, previous, time_ms)
+        _log_outcome(height, self.last_outcome)
         chain_head = self.chain_heads[chain]
         header = BlockHeader(
             height=height,
@@ -404,6 +462,9 @@ class BraidApp:
         self._fees.clear()
         self._registering.clear()
         self._proving.clear()
+        self._market_nonces.clear()
+        self._registering_provers.clear()
+        self._bundling.clear()
 
     def _decoded(self, raw: bytes) -> Checked:
         kind, payload = unwrap(raw)
@@ -415,10 +476,12 @@ class BraidApp:
             return Checked(kind, tx_hash, raw, decode_transaction(payload))
         if kind is TxKind.FAST:
             return Checked(kind, tx_hash, raw, self.fast.decode_transaction(payload))
+        if payload[:1] and payload[0] in MARKET_TX_TYPES:
+            return Checked(kind, tx_hash, raw, decode_market_tx(payload))
         return Checked(kind, tx_hash, raw, decode_sequencer_tx(payload))
 
     def _execute_zk(
-        self, height: int, body: list[bytes], jobs: list[ProofJobRecord]
+        self, height: int, time_ms: int, body: list[bytes], jobs: list[ProofJobRecord]
     ) -> list[TxRecord]:
         records: list[TxRecord] = []
         for index, raw in enumerate(body):
@@ -432,6 +495,7 @@ class BraidApp:
                 records.append(_failed(tx_hash, height, index, TxKind.ZK, raw, e))
                 continue
             jobs.append(ProofJobRecord(tx_hash, height, index, job.to_json(), False))
+            self.market.job_committed(tx_hash, tx.fee, job.old_root, job.new_root, height, time_ms)
             records.append(TxRecord(tx_hash, height, index, TxKind.ZK, raw, True, None, result))
         return records
 
@@ -455,7 +519,7 @@ class BraidApp:
         return result, ProofJob(tx, witness)
 
     def _execute_fast(
-        self, height: int, time_ms: int, body: list[bytes], proven: list[bytes]
+        self, height: int, time_ms: int, body: list[bytes], proven: list[tuple[bytes, bytes]]
     ) -> tuple[list[TxRecord], bytes]:
         records: list[TxRecord] = []
         fast_txs: list[tuple[int, bytes, FastTx]] = []
@@ -478,15 +542,32 @@ class BraidApp:
                 except BraidError as e:
                     records.append(_failed(tx_hash, height, index, TxKind.SEQUENCER, raw, e))
                     continue
-                self.proofs.record(seq.tx_hash, ProofRecord(seq.prover, keccak(seq.proof), height))
-                proven.append(seq.tx_hash)
+                proof_hash = bytes(keccak(seq.proof))
+                self.proofs.record(seq.tx_hash, ProofRecord(seq.prover, proof_hash, height))
+                paid = self.market.proof_accepted(
+                    seq.tx_hash, seq.prover, proof_hash, height, time_ms
+                )
+                proven.append((seq.tx_hash, seq.proof))
                 proof_result: dict[str, Any] = {
                     "proven": "0x" + seq.tx_hash.hex(),
                     "prover": "0x" + seq.prover.hex(),
+                    "paid": str(paid),
                 }
                 records.append(
                     TxRecord(
                         tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, proof_result
+                    )
+                )
+                continue
+            if isinstance(seq, RegisterProver | ProverHeartbeat | DeactivateProver | SubmitBundle):
+                try:
+                    market_result = self.market.apply(seq, height, time_ms)
+                except BraidError as e:
+                    records.append(_failed(tx_hash, height, index, TxKind.SEQUENCER, raw, e))
+                    continue
+                records.append(
+                    TxRecord(
+                        tx_hash, height, index, TxKind.SEQUENCER, raw, True, None, market_result
                     )
                 )
                 continue
@@ -528,6 +609,29 @@ class BraidApp:
             )
         records.sort(key=lambda r: r.index)
         return records, block.state_root
+
+
+def _log_outcome(height: int, out: BlockOutcome) -> None:
+    for job_id, prover, amount in out.fined:
+        log.info(
+            "block %d: prover 0x%s missed the deadline of job 0x%s, fined %d",
+            height,
+            prover.hex(),
+            job_id.hex(),
+            amount,
+        )
+    for job_id, prover in out.released:
+        log.info(
+            "block %d: job 0x%s released by silent prover 0x%s", height, job_id.hex(), prover.hex()
+        )
+    for job_id, prover, attempt in out.assigned:
+        log.debug(
+            "block %d: job 0x%s assigned to 0x%s (attempt %d)",
+            height,
+            job_id.hex(),
+            prover.hex(),
+            attempt,
+        )
 
 
 def checked_kind(raw: bytes) -> TxKind:

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 
 from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams
 from zkbraid.fast.params import FastParams
+from zkbraid.market.params import MarketParams
 from zkbraid.zk.genesis import ZkGenesis, devnet_genesis
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -37,7 +38,11 @@ def dev_accounts(n: int = DEV_ACCOUNTS) -> list[LocalAccount]:
     ]
 
 
-def devnet(n_accounts: int = DEV_ACCOUNTS, timing: BlockTiming | None = None) -> Devnet:
+def devnet(
+    n_accounts: int = DEV_ACCOUNTS,
+    timing: BlockTiming | None = None,
+    market: MarketParams | None = None,
+) -> Devnet:
     """The devnet's chain parameters and genesis."""
     accounts = dev_accounts(n_accounts)
     addresses = [bytes.fromhex(a.address[2:]) for a in accounts]
@@ -45,6 +50,7 @@ def devnet(n_accounts: int = DEV_ACCOUNTS, timing: BlockTiming | None = None) ->
         fast=replace(FastParams(), genesis_alloc={a: DEV_FAST_WEI for a in addresses}),
         timing=timing or BlockTiming(),
         faucet=FaucetParams(enabled=True),
+        market=market or MarketParams(),
         zkpow_alloc=tuple((a, DEV_ZKPOW) for a in addresses),
     )
     zk_genesis = devnet_genesis(n_accounts)

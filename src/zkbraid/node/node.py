@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from zkbraid.api import braid_methods, zk_methods
+from zkbraid.api import braid_methods, market_methods, zk_methods
 from zkbraid.api.jsonrpc import AsyncMethod, Params, hex_bytes, param, quantity
 from zkbraid.api.server import RpcServer
 from zkbraid.config import ChainParams, NodeConfig
@@ -22,6 +22,7 @@ from zkbraid.consensus.solo import SoloEngine
 from zkbraid.fast.rpc import EthApi
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.zk.genesis import ZkGenesis
 
@@ -39,9 +40,11 @@ class Node:
         config: NodeConfig,
         zk_genesis: ZkGenesis,
         verifier: ProofVerifier | None = None,
+        keys: CircuitKeys | None = None,
     ) -> None:
         """`verifier` checks submitted proofs; without one the node refuses every proof
-        (ProvingUnavailable) rather than accept any unchecked."""
+        (ProvingUnavailable) rather than accept any unchecked. `keys` are the circuit's proving
+        artifacts, which the browser prover page downloads (/prover/)."""
         from zkbraid.node.app import BraidApp
 
         os.makedirs(config.data_dir, exist_ok=True)
@@ -63,8 +66,10 @@ class Node:
         sync_methods.update(_locked(self.lock, self.eth.methods(), skip={"eth_sendRawTransaction"}))
         sync_methods.update(braid_methods.build(self))
         sync_methods.update(zk_methods.build(self))
+        sync_methods.update(market_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
+        self.keys = keys
 
     # -- waiting for transactions ----------------------------------------------------------
 

@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from zkbraid.crypto.eddsa import PrivateKey, derive_l2_key
+from zkbraid.market.market_txs import MarketTx, sign_deactivate, sign_heartbeat, sign_register
 from zkbraid.market.transactions import SubmitProof
 from zkbraid.sdk.rpc import RpcClient
 from zkbraid.zk.genesis import dev_eth_private_key
@@ -287,6 +288,59 @@ class BraidClient:
     def submit_proof(self, submission: SubmitProof) -> str:
         """Submits a signed proof submission; returns its transaction hash."""
         return str(self.rpc.call("zk_submitProof", "0x" + submission.encode().hex()))
+
+    # -- the proving market ----------------------------------------------------------------
+
+    def market(self) -> dict[str, Any]:
+        """The market at a glance: pool, parameters, provers and open jobs."""
+        result: dict[str, Any] = self.rpc.call("braid_market")
+        return result
+
+    def prover(self, address: str) -> dict[str, Any] | None:
+        """A registered prover (active, balance, jobs done, fines), or None."""
+        result: dict[str, Any] | None = self.rpc.call("braid_getProver", address)
+        return result
+
+    def assignments(self, address: str) -> list[dict[str, Any]]:
+        """The jobs a prover holds now, oldest first."""
+        result: list[dict[str, Any]] = self.rpc.call("braid_getAssignments", address)
+        return result
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        """A proving or aggregation job with its bounty, deadline and history."""
+        result: dict[str, Any] | None = self.rpc.call("braid_getJob", job_id)
+        return result
+
+    def batch(self, index: int) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self.rpc.call("braid_getBatch", index)
+        return result
+
+    def aggregation_job(self, batch: int) -> dict[str, Any]:
+        """A complete batch's proofs, in order, with their roots (what a bundle carries)."""
+        result: dict[str, Any] = self.rpc.call("braid_getAggregationJob", batch)
+        return result
+
+    def send_market_tx(self, tx: MarketTx) -> str:
+        """Submits a market transaction (registration, heartbeat, deactivation, bundle)."""
+        return str(self.rpc.call("braid_sendMarketTx", "0x" + tx.encode().hex()))
+
+    def market_nonce(self, address: str) -> int:
+        """The nonce a prover's next heartbeat or deactivation carries."""
+        record = self.prover(address)
+        if record is None:
+            raise ValueError(f"{address} is not a registered prover")
+        return int(record["pendingNonce"])
+
+    def register_prover(self, wallet: Wallet) -> str:
+        return self.send_market_tx(sign_register(bytes(wallet.eth.key)))
+
+    def heartbeat(self, wallet: Wallet) -> str:
+        nonce = self.market_nonce(wallet.address)
+        return self.send_market_tx(sign_heartbeat(bytes(wallet.eth.key), nonce))
+
+    def deactivate_prover(self, wallet: Wallet) -> str:
+        nonce = self.market_nonce(wallet.address)
+        return self.send_market_tx(sign_deactivate(bytes(wallet.eth.key), nonce))
 
     # -- the fast chain --------------------------------------------------------------------
 
