@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from zkbraid.api import braid_methods, market_methods, zk_methods
+from zkbraid.api import braid_methods, market_methods, web_pages, zk_methods
 from zkbraid.api.jsonrpc import AsyncMethod, Params, hex_bytes, param, quantity
 from zkbraid.api.server import RpcServer
 from zkbraid.config import ChainParams, NodeConfig
@@ -69,6 +69,7 @@ class Node:
         sync_methods.update(market_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
+        web_pages.add_prover_page(self.rpc.app, keys)
         self.keys = keys
 
     # -- waiting for transactions ----------------------------------------------------------
