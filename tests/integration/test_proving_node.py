@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -62,11 +63,24 @@ def test_prover_run_proves_committed_transactions(client: BraidClient, node: Nod
     assert client.proof_job() is None  # nothing left to prove
 
 
+def _assigned(client: BraidClient, wallet: Wallet, tx_hash: str) -> None:
+    """Waits until the market assigns `tx_hash` to `wallet` (at the step of a block)."""
+    for _ in range(100):
+        if any(j.get("txHash") == tx_hash for j in client.assignments(wallet.address)):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{tx_hash} was not assigned to {wallet.address}")
+
+
 def test_invalid_submissions(client: BraidClient, prover: Prover) -> None:
+    assignee, copier = Wallet.dev(4), Wallet.dev(5)
+    client.wait(client.register_prover(assignee))  # the only active prover: it gets every job
     a = client.wait(client.send_transfer(Wallet.dev(1), 2, 7))
     b = client.wait(client.send_transfer(Wallet.dev(2), 1, 9))
+    _assigned(client, assignee, a["hash"])
+    _assigned(client, assignee, b["hash"])
     proof_a = _prove(client, prover, a["hash"])
-    key = bytes(Wallet.dev(4).eth.key)
+    key = bytes(assignee.eth.key)
     a_hash, b_hash = bytes.fromhex(a["hash"][2:]), bytes.fromhex(b["hash"][2:])
     before: dict[str, Any] = {"b": client.transaction(b["hash"]), "root": client.status()}
 
@@ -93,9 +107,26 @@ def test_invalid_submissions(client: BraidClient, prover: Prover) -> None:
     assert _refused(client, sign_submit_proof(key, b"\x22" * 32, proof_a)) == "UnknownProofJob"
     assert client.transaction(b["hash"]) == before["b"]
 
-    # the good one is accepted once, then refused as already proven
+    # a copy of the assignee's proof re-signed by someone else earns nothing: refused, whether
+    # or not the copier is a registered prover
+    copied = sign_submit_proof(bytes(copier.eth.key), a_hash, proof_a)
+    assert _refused(client, copied) == "NotAssignee"
+    client.wait(client.register_prover(copier))
+    assert _refused(client, copied) == "NotAssignee"
+    assert client.transaction(a["hash"])["status"] == "committed"  # type: ignore[index]
+
+    # the good one is accepted once and paid to the assignee, then refused as already proven
+    balance = int(client.prover(assignee.address)["balance"])  # type: ignore[index]
     st = client.wait(client.submit_proof(good))
     assert st["result"]["proven"] == a["hash"]
+    paid = int(st["result"]["paid"])
+    assert paid > 0
+    after = client.prover(assignee.address)
+    assert after is not None and int(after["balance"]) == balance + paid
+    assert after["jobsDone"] == 1
+    job = client.job(a["hash"])
+    assert job is not None and job["status"] == "done" and job["paid"] == str(paid)
+    assert [h["outcome"] for h in job["history"]] == ["proven"]
     assert client.transaction(a["hash"])["status"] == "proven"  # type: ignore[index]
     assert _refused(client, sign_submit_proof(key, a_hash, proof_a)) in {
         "AlreadyProven",

@@ -336,7 +336,8 @@ class _Meta:
     """The open batch's index + 1 (0: none)."""
     last_root: bytes = b""
     reserved: int = 0
-    """Pool funds set aside for the aggregation bounties of batches not yet aggregated."""
+    """Pool funds set aside: the base bounties of unfinished transaction jobs and the
+    aggregation bounties of batches not yet aggregated."""
     height: int = 0
     """Height and time of the last step."""
     time_ms: int = 0
@@ -612,14 +613,15 @@ class Market:
 
     @property
     def reserved(self) -> int:
-        """Pool funds set aside for aggregation bounties."""
+        """Pool funds set aside for the bases of unfinished jobs and for aggregations."""
         return self._meta.reserved
 
     def available(self, job: Job) -> int:
-        """What the pool can pay for this job: what it holds, less the reserves of batches
-        other than the job's own (so transaction bounties never eat aggregation bounties)."""
-        own = job.base if job.kind is JobKind.AGGREGATE else 0
-        return self.pool - self._meta.reserved + own
+        """What the pool can pay for this unfinished job: its own base, set aside when its
+        fee came in, plus the pool's surplus over every reserve (the premiums' fund). So the
+        premiums of early jobs never eat the base of a later one, nor an aggregation bounty:
+        an assignee is always paid at least its job's base."""
+        return self.pool - self._meta.reserved + job.base
 
     def bounty_of(self, job: Job, time_ms: int) -> int:
         """What the job's assignee would be paid for a result included at `time_ms` with
@@ -675,7 +677,7 @@ class Market:
         batch.fees += fee
         reserve = base_bounty(fee, self.params.aggregation_bounty_bps)
         batch.reserve += reserve
-        m.reserved += reserve
+        m.reserved += reserve + job.base
         batch.new_root = new
         self._write(_key_batch(batch.index), batch)
         self.zkpow.credit(POOL_ADDRESS, fee)
@@ -709,6 +711,8 @@ class Market:
         self._check_time(height, time_ms)
         job = self.check_submission(tx_hash, submitter)
         paid = self._complete(job, submitter, height, time_ms)
+        self._meta.reserved -= job.base  # paid out, or (a non-assignee's proof) freed
+        self._touch_meta()
         job.proof_hash = proof_hash
         self._finish(job, height)
         batch = self._batches[job.batch]

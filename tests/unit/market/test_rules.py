@@ -477,6 +477,24 @@ def test_payout_is_capped_by_the_pool() -> None:
     assert c.market.pool == 0
 
 
+def test_premiums_of_early_jobs_never_eat_the_base_of_later_ones() -> None:
+    c = Chain()
+    c.register(0, 1)  # two active provers: the scarcity premium is at its cap (4×)
+    c.block(commits=4)
+    c.open()
+    base = c.market.job(c.tx(0)).base  # type: ignore[union-attr]
+    paid = [c.prove(c.tx(i), c.prover_index(c.assignee(c.tx(i)))) for i in range(2)]
+    c.close()
+    c.open()
+    paid += [c.prove(c.tx(i), c.prover_index(c.assignee(c.tx(i)))) for i in range(2, 4)]
+    c.close()
+    # the first ones take the surplus as premium; every one is paid at least its base
+    assert paid[0] > base and all(p >= base for p in paid)
+    reserve = c.market.batch(0).reserve  # type: ignore[union-attr]
+    assert c.market.reserved == reserve  # only the aggregation bounty is still set aside
+    assert c.market.pool >= reserve
+
+
 # -- bounties in the market -----------------------------------------------------------------
 
 
