@@ -1,5 +1,6 @@
 // Drives the browser prover page in headless Chromium (Debian's /usr/bin/chromium, by
-// playwright-core) until it has had `target` submissions accepted, then presses Stop.
+// playwright-core) until it has had `target` submissions accepted, then presses Stop, Start
+// (the registered prover resumes with a heartbeat) and Stop again.
 //   node tests/browser/prover_page.cjs <page url> <fresh user-data-dir> <target> <timeout s>
 // Prints the page's console as it goes ("[page] …"), "ADDRESS 0x…" once the page has its key,
 // and "RESULT {json}" (window.zkbraidProver) at the end; exits 1 on a timeout.
@@ -28,6 +29,12 @@ async function main() {
   page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
   page.on('crash', () => console.log('[page crashed]'));
+  const stop = async () => {
+    await page.click('#stop');
+    await page.waitForFunction(() => window.zkbraidProver.status === 'stopped', null, {
+      timeout: 60000,
+    });
+  };
   const state = () => page.evaluate(() => JSON.parse(JSON.stringify(window.zkbraidProver)));
   let code = 0;
   try {
@@ -45,10 +52,17 @@ async function main() {
       console.log(`timed out: ${s.accepted} of ${target} accepted; last error: ${s.lastError}`);
       code = 1;
     }
-    await page.click('#stop');
-    await page.waitForFunction(() => window.zkbraidProver.status === 'stopped', null, {
-      timeout: 60000,
-    });
+    await stop();
+    // Start again: the registered prover comes back with a heartbeat, then Stop once more.
+    await page.click('#start');
+    await page.waitForFunction(
+      () => /^running/.test(window.zkbraidProver.status) && window.zkbraidProver.prover &&
+        window.zkbraidProver.prover.active,
+      null,
+      { timeout: 60000, polling: 250 },
+    );
+    console.log('RESTARTED active');
+    await stop();
     console.log(`RESULT ${JSON.stringify(await state())}`);
   } finally {
     await context.close();

@@ -129,8 +129,9 @@ def test_browser_prover_proves_and_is_paid(prover_node: NodeProcess, tmp_path: P
     assert prover is not None
     assert int(prover["balance"]) - balance_before == paid
     assert (prover["jobsDone"], int(prover["earned"])) == (2 * TRANSFERS, paid)
-    assert prover["active"] is False  # Stop deactivated it
+    assert prover["active"] is False  # the last Stop deactivated it
 
+    assert page.value("RESTARTED") == "active"
     assert result["accepted"] == 2 * TRANSFERS
     assert result["address"] == address
     log = "\n".join(result["log"])

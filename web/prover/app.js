@@ -51,7 +51,8 @@
     if (state.log.length > MAX_LOG) state.log.splice(0, state.log.length - MAX_LOG);
     console.log(`[zkbraid prover] ${message}`);
     const pre = $('log');
-    pre.textContent = state.log.join('\n');
+    pre.append(`${line}\n`);
+    while (pre.childNodes.length > MAX_LOG) pre.firstChild.remove();
     pre.scrollTop = pre.scrollHeight;
   }
 
@@ -211,10 +212,15 @@
 
   // -- jobs ----------------------------------------------------------------------------------
 
-  // A job's states: queued → fetching → proving → submitting → accepted | failed, or lost (it
-  // left this prover's assignments before a submission: reassigned, or proven by another) and
-  // abandoned (the prover stopped).
+  // A job's states: queued → fetching → proving → submitting → accepted | failed; lost (it left
+  // this prover's assignments before its submission: reassigned, or proven by another) and
+  // abandoned (the prover stopped). A job is worked on by one run at a time: a run stands down
+  // at its next step once the job is no longer held, and a job that comes back while its run
+  // is still going is simply held again, never started twice.
   const UNSUBMITTED = new Set(['queued', 'fetching', 'proving']);
+  const RETRY_MS = 5000; // a failed job still assigned here is tried again after this …
+  const MAX_TRIES = 3; // … up to this many times per attempt
+  let runs = 0;
 
   function track(a) {
     const job = {
@@ -228,46 +234,76 @@
       state: 'queued',
       error: null,
       proveMs: null,
-      paid: null,
-      session,
+      held: true, // in this prover's assignments at the last poll
+      run: 0, // the run working on it (0: none)
+      tries: 0,
+      failedAt: 0,
     };
     jobs.set(a.jobId, job);
-    log(`job ${short(job.jobId)}: assigned (${job.kind}${job.kind === 'tx' ? ` ${short(job.txHash)}` : ` batch ${job.batch}`}, ` +
-      `bounty ${zkpow(job.bounty)}, attempt ${job.attempt})`);
+    const what = job.kind === 'tx' ? `tx ${short(job.txHash)}` : `batch ${job.batch}`;
+    log(`job ${short(job.jobId)}: assigned (${job.kind} ${what}, bounty ${zkpow(job.bounty)}, ` +
+      `attempt ${job.attempt})`);
     return job;
   }
 
-  function alive(job) {
-    return state.running && job.session === session && job.state !== 'lost';
+  /** Starts a run of `job`: proofs wait for the one worker, bundles need none. */
+  function schedule(job) {
+    const run = ++runs;
+    job.run = run;
+    job.state = 'queued';
+    job.error = null;
+    job.tries += 1;
+    const go = () => runJob(job, run, session);
+    if (job.kind === 'tx') provingQueue = provingQueue.then(go);
+    else go();
   }
 
-  async function runJob(job) {
+  /** Why a run stops working on a job without failing: it is `lost` or `abandoned`. */
+  class Standing extends Error {
+    constructor(outcome, reason) {
+      super(reason);
+      this.outcome = outcome;
+    }
+  }
+
+  /** Throws Standing if this run must stop working on the job. */
+  function check(job, run, mine) {
+    if (job.run !== run || mine !== session || !state.running) {
+      throw new Standing('abandoned', 'the prover stopped');
+    }
+    if (!job.held) throw new Standing('lost', 'no longer assigned to this prover');
+  }
+
+  async function runJob(job, run, mine) {
     try {
-      if (job.kind === 'tx') await proveTx(job);
-      else await aggregate(job);
+      check(job, run, mine);
+      if (job.kind === 'tx') await proveTx(job, run, mine);
+      else await aggregate(job, run, mine);
     } catch (err) {
-      if (job.state === 'lost' || job.state === 'abandoned') return;
-      job.state = 'failed';
-      job.error = String(err.message || err);
-      state.failed += 1;
-      showError(new Error(`job ${short(job.jobId)}: ${job.error}`));
+      if (job.run !== run) return; // a newer run has the job
+      if (err instanceof Standing) {
+        job.state = err.outcome;
+        log(`job ${short(job.jobId)}: ${job.state} (${err.message})`);
+      } else {
+        job.state = 'failed';
+        job.error = String(err.message || err);
+        job.failedAt = Date.now();
+        state.failed += 1;
+        showError(new Error(`job ${short(job.jobId)}: ${job.error}`));
+      }
     } finally {
+      if (job.run === run) job.run = 0;
       render();
     }
   }
 
-  async function proveTx(job) {
-    if (!alive(job)) return;
+  async function proveTx(job, run, mine) {
     job.state = 'fetching';
     render();
     const work = await rpc('zk_getProofJob', job.txHash);
     if (!work) throw new Error(`the node has no proving job for ${job.txHash}`);
-    if (work.proven) {
-      job.state = 'lost';
-      log(`job ${short(job.jobId)}: already proven`);
-      return;
-    }
-    if (!alive(job)) return;
+    if (work.proven) throw new Standing('lost', 'already proven');
+    check(job, run, mine);
     job.state = 'proving';
     render();
     const result = await proveInWorker(job, work.job.witness);
@@ -275,16 +311,12 @@
     state.lastProofMs = result.proveMs;
     const verify = result.verifyMs === null ? '' : `, checked in ${(result.verifyMs / 1000).toFixed(2)} s`;
     log(`job ${short(job.jobId)}: proved in ${(result.proveMs / 1000).toFixed(2)} s${verify}`);
-    if (!alive(job)) {
-      log(`job ${short(job.jobId)}: not submitted (${job.state === 'lost' ? 'no longer assigned' : 'stopped'})`);
-      return;
-    }
+    check(job, run, mine);
     const raw = await enc.submitProof(wallet, job.txHash, enc.proofBytes(result.proof));
     await submit(job, 'zk_submitProof', raw);
   }
 
-  async function aggregate(job) {
-    if (!alive(job)) return;
+  async function aggregate(job, run, mine) {
     job.state = 'fetching';
     render();
     const work = await rpc('braid_getAggregationJob', job.batch);
@@ -292,7 +324,7 @@
     const raw = await enc.submitBundle(wallet, work.batch, work.entries, work.bundleHash);
     log(`job ${short(job.jobId)}: bundle of batch ${work.batch} (${work.entries.length} proofs), ` +
       `hash ${short(work.bundleHash)} checked`);
-    if (!alive(job)) return;
+    check(job, run, mine);
     await submit(job, 'braid_sendMarketTx', raw);
   }
 
@@ -318,32 +350,33 @@
       ]);
       if (mine !== session) return;
       state.prover = prover;
-      const held = new Set();
-      for (const a of assignments) {
-        held.add(a.jobId);
-        let job = jobs.get(a.jobId);
-        // A job comes back (a new attempt) after this page's own try failed: try it again.
-        if (job && job.state === 'failed' && a.attempt !== job.attempt) job = null;
-        if (!job) {
-          job = track(a);
-          if (job.kind === 'tx') {
-            provingQueue = provingQueue.then(() => runJob(job));
-          } else {
-            runJob(job); // no proving: a bundle does not wait behind a proof
-          }
-        } else {
-          job.bounty = a.bounty;
-          job.deadline = a.deadline;
-        }
-      }
+      const held = new Set(assignments.map((a) => a.jobId));
       for (const job of jobs.values()) {
-        if (!held.has(job.jobId) && UNSUBMITTED.has(job.state)) {
-          job.state = 'lost';
-          log(`job ${short(job.jobId)}: no longer assigned to this prover`);
+        if (held.has(job.jobId) || !job.held) continue;
+        job.held = false;
+        if (UNSUBMITTED.has(job.state)) log(`job ${short(job.jobId)}: no longer assigned to this prover`);
+        if (job.state === 'queued') job.state = 'lost';
+      }
+      for (const a of assignments) {
+        const job = jobs.get(a.jobId) || track(a);
+        job.held = true;
+        job.bounty = a.bounty;
+        job.deadline = a.deadline;
+        if (job.run) continue; // being worked on (again held, if it had left)
+        if (job.attempt !== a.attempt) {
+          job.attempt = a.attempt; // back to this prover after a reassignment
+          job.tries = 0;
+        }
+        const again = job.state === 'failed'
+          ? job.tries < MAX_TRIES && Date.now() - job.failedAt >= RETRY_MS
+          : job.state !== 'accepted' && job.state !== 'submitting';
+        if (again) {
+          if (job.tries) log(`job ${short(job.jobId)}: trying again (attempt ${job.attempt})`);
+          schedule(job);
         }
       }
-      const busy = [...jobs.values()].filter((j) => UNSUBMITTED.has(j.state) || j.state === 'submitting');
-      setStatus(busy.length ? `running: ${busy.length} job(s) in hand` : 'running: waiting for jobs');
+      const busy = [...jobs.values()].filter((j) => j.run).length;
+      setStatus(busy ? `running: ${busy} job(s) in hand` : 'running: waiting for jobs');
       render();
     } catch (err) {
       showError(err);
@@ -404,7 +437,10 @@
     clearInterval(heartbeatTimer);
     pollTimer = heartbeatTimer = null;
     for (const job of jobs.values()) {
-      if (UNSUBMITTED.has(job.state)) job.state = 'abandoned';
+      if (job.run && job.state !== 'submitting') {
+        job.run = 0;
+        job.state = 'abandoned';
+      }
     }
     // A proof in progress would be for a job this prover no longer holds.
     if (workerBusy) stopWorker(new Error('stopped'));
@@ -506,7 +542,8 @@
       setWallet(ethers.Wallet.createRandom(), 'new key');
     }
   });
-  $('load-key').addEventListener('click', () => {
+  $('key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
     const text = $('paste-key').value.trim();
     try {
       setWallet(new ethers.Wallet(text.startsWith('0x') ? text : `0x${text}`), 'key loaded');

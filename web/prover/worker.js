@@ -35,10 +35,15 @@ function post(message) {
   self.postMessage(message);
 }
 
-// snarkjs's progress lines at info level, as progress messages of the job being proved.
+// snarkjs's progress lines as progress messages of the job being proved: its proving steps
+// ("Reading Coeffs", "Multiexp end: multiexp A", …) are logged at debug level, among hundreds of
+// counters ("… 3/16") that are left out.
 function logger(id) {
   const say = (message) => post({ type: 'progress', id, message: `snarkjs: ${message}` });
-  return { debug() {}, info: say, warn: say, error: say };
+  const step = (message) => {
+    if (!/\d+\/\d+/.test(message) || /^Multiexp end/.test(message)) say(message);
+  };
+  return { debug: step, info: say, warn: say, error: say };
 }
 
 async function prove({ id, input, wasmUrl, zkeyUrl, vkeyUrl }) {
