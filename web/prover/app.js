@@ -545,8 +545,13 @@
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const text = $('paste-key').value.trim();
+    const hex = text.startsWith('0x') ? text : `0x${text}`;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
+      showError(new Error('not a private key: a secp256k1 private key is 64 hex digits (0x optional)'));
+      return;
+    }
     try {
-      setWallet(new ethers.Wallet(text.startsWith('0x') ? text : `0x${text}`), 'key loaded');
+      setWallet(new ethers.Wallet(hex), 'key loaded');
       $('paste-key').value = '';
       $('error').hidden = true;
     } catch (err) {
