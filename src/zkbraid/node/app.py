@@ -174,7 +174,11 @@ class BraidApp:
             c: store.chain_head(c) for c in ChainKind
         }
         if self.head is not None and self.head.app_hash != self._app_hash():
-            raise RuntimeError("stored state does not match the last block's app hash")
+            raise RuntimeError(
+                "stored state does not match the last block's app hash: the data dir was made"
+                " by another version of zkbraid or with other chain parameters; start it over"
+                " with `braid devnet --reset`"
+            )
         self._pending: dict[bytes, Checked] = {}
         self._zk_nonces: dict[int, int] = {}
         self._fast_nonces: dict[bytes, int] = {}
