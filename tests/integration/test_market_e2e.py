@@ -153,3 +153,19 @@ def test_killed_prover_is_fined_and_its_job_reassigned(
         assert client.prover(p.address)["active"] is False  # type: ignore[index]
     market = client.market()
     assert market["openJobs"] == []
+
+    # what `braid market` shows: every prover with its record, the victim's fine below zero
+    shown = subprocess.run(
+        [*BRAID, "--rpc", market_node.url, "market"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "provers (3)" in shown.stdout
+    victim_line = next(line for line in shown.stdout.splitlines() if victim.address in line)
+    assert " -0.1 ZKPoW" in victim_line or " -0.05 ZKPoW" in victim_line
+    history = subprocess.run(
+        [*BRAID, "--rpc", market_node.url, "--json", "market", "job", lost],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert history.returncode == 0 and '"missed"' in history.stdout

@@ -19,7 +19,7 @@ from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.market_txs import MARKET_TX_TYPES
 from zkbraid.market.params import MarketParams
 from zkbraid.market.provers import ProverRecord
-from zkbraid.market.rules import Batch, Job, JobKind, Market, batch_job_id
+from zkbraid.market.rules import Batch, Job, JobKind, JobStatus, Market, batch_job_id
 from zkbraid.market.transactions import MalformedSequencerTx
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def job_json(market: Market, job: Job, at_ms: int) -> dict[str, Any]:
         "assignee": None if job.assignee is None else hexb(job.assignee),
         "attempt": len(job.attempts) - 1 if job.assignee is not None else None,
         "deadline": None if deadline is None else {"height": deadline[0], "timeMs": deadline[1]},
-        "bounty": None if job.status.name == "DONE" else str(market.bounty_of(job, at_ms)),
+        "bounty": None if job.status is JobStatus.DONE else str(market.bounty_of(job, at_ms)),
         "history": [
             {
                 "prover": hexb(a.prover),
@@ -81,7 +81,7 @@ def job_json(market: Market, job: Job, at_ms: int) -> dict[str, Any]:
     if job.kind is JobKind.TX:
         out["txHash"] = hexb(job.job_id)
         out["seq"] = job.seq
-    if job.status.name == "DONE":
+    if job.status is JobStatus.DONE:
         out["doneHeight"] = job.done_height
         out["provenBy"] = hexb(job.proven_by)
         out["paid"] = str(job.paid)
