@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything zkbraid needs, pinned: a Python 3.11 virtual environment in .venv with the
 # exact packages of requirements.lock, zkbraid itself (editable), the npm packages of
-# package-lock.json, and Debian's chromium (see below) when /usr/bin/chromium is missing.
+# package-lock.json, and with --with-browser Debian's chromium (see below) when /usr/bin/chromium
+# is missing.
 # Idempotent: a stamp keyed by the hash of the lock files skips a second run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,32 +17,46 @@ if [ -z "$PY" ]; then
 fi
 [ -n "$PY" ] || { echo "install: Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
 
-# Debian's chromium, for the browser prover's headless test (tests/browser). Pinned to the exact
-# build `apt-cache policy chromium` offered when this was written (bookworm-security, the build
-# with the current security fixes); Debian's security archive keeps only its newest build, so when
-# a new one replaces it, install fails here: update the pin, or set ZKBRAID_CHROMIUM_VERSION to a
-# version `apt-cache policy chromium` lists (ZKBRAID_CHROMIUM_VERSION=none skips the install).
-CHROMIUM_VERSION=${ZKBRAID_CHROMIUM_VERSION:-156.0.8078.114-1~deb12u1}
-if [ ! -x /usr/bin/chromium ] && [ "$CHROMIUM_VERSION" != none ]; then
-  echo "==> zkbraid install: chromium $CHROMIUM_VERSION (Debian, for the browser prover's test)"
+# Debian's chromium, for the browser prover's headless test (tests/browser): only with
+# --with-browser (scripts/test.sh passes it; `make devnet` does not need a browser). Pinned to the
+# exact build `apt-cache policy chromium` offered when this was written (bookworm-security, the
+# build with the current security fixes). Debian's security archive keeps only its newest build,
+# so when a new one replaces the pin, the install takes apt's candidate and says so: update the
+# pin then. ZKBRAID_CHROMIUM_VERSION=V insists on version V (no fallback); =none skips it.
+PINNED_CHROMIUM=156.0.8078.114-1~deb12u1
+install_chromium() {
+  local version=${ZKBRAID_CHROMIUM_VERSION:-$PINNED_CHROMIUM}
+  [ -x /usr/bin/chromium ] || [ "$version" = none ] && return 0
+  echo "==> zkbraid install: chromium $version (Debian, for the browser prover's test)"
   if ! command -v apt-get >/dev/null; then
     echo "install: /usr/bin/chromium is missing and apt-get is not available: install Debian's" \
-      "chromium by hand, or set ZKBRAID_CHROMIUM_VERSION=none to skip it" >&2
+      "chromium by hand, or set ZKBRAID_CHROMIUM_VERSION=none to skip the browser test" >&2
     exit 1
   fi
   if [ "$(id -u)" -ne 0 ]; then
     echo "install: /usr/bin/chromium is missing; installing it needs root: run" \
-      "'sudo apt-get install chromium=$CHROMIUM_VERSION', or set ZKBRAID_CHROMIUM_VERSION=none" >&2
+      "'sudo apt-get install chromium=$version', or set ZKBRAID_CHROMIUM_VERSION=none" >&2
     exit 1
   fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "chromium=$CHROMIUM_VERSION" >/dev/null; then
-    echo "install: apt could not install chromium=$CHROMIUM_VERSION; it offers:" >&2
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "chromium=$version" >/dev/null; then
+    return 0
+  fi
+  if [ -n "${ZKBRAID_CHROMIUM_VERSION:-}" ]; then
+    echo "install: apt could not install chromium=$version; it offers:" >&2
     apt-cache policy chromium >&2
-    echo "set ZKBRAID_CHROMIUM_VERSION to one of those versions (or update the pin)" >&2
     exit 1
   fi
+  local candidate
+  candidate=$(apt-cache policy chromium | awk '/Candidate:/ {print $2}')
+  echo "install: WARNING: the pinned chromium $version is no longer offered; installing apt's" \
+    "candidate $candidate (update PINNED_CHROMIUM in scripts/install.sh)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "chromium=$candidate" >/dev/null
+}
+if [ "${1:-}" = --with-browser ]; then
+  install_chromium
 fi
 
 stamp=.venv/.zkbraid-installed
