@@ -6,8 +6,9 @@ since (a ZK block). Every block's proofs, bundles, heartbeats and deactivations 
 market exactly as the node will feed them, signed market transactions included (rules.py), and the
 market's step assigns, fines and reassigns.
 
-Synthetic provers: 70% command-line workers (groth16py, median 1.1 s a proof) and 30% browsers
-(snarkjs, median 4.5 s), log-normal around those medians (ARCHITECTURE.md's measured figures);
+Synthetic provers: 70% command-line workers (groth16py, median 3.6 s a proof) and 30% browsers
+(snarkjs in headless Chromium, median 7.0 s), log-normal around those medians (the figures
+measured here for the transaction circuit: bench/proving.py, web/prover/README.md);
 each notices an assignment 0.1–1 s after its block (polling), fetches the witness (0.2 s), proves
 its jobs one after another and submits; 1% of jobs are silently abandoned (a crash, a closed tab).
 Each prover heartbeats every 20 s. An aggregation job takes a prover 0.3 s (it bundles proofs).
@@ -58,6 +59,8 @@ FEE = 10**16  # 0.01 ZKPoW, a transfer's fee (FeeSchedule.transfer)
 ONE_ZKPOW = 10**18
 HEARTBEAT_MS = 20_000
 ABANDON = 0.01
+CLI_PROOF_MS = 3_600.0  # groth16py, median over the transaction types (bench/proving.py)
+BROWSER_PROOF_MS = 7_000.0  # snarkjs in a Web Worker, headless Chromium (web/prover/README.md)
 DRAIN_MS = 60_000  # after the last transaction, to let the backlog clear
 PHASES = 4
 REMAINING = (1.0, 0.5, 0.10, 0.05)  # share of provers left in each quarter (dropout scenario)
@@ -128,7 +131,7 @@ class Simulation:
         for i in range(n_provers):
             key = bytes(keccak(b"sim prover %d" % i))
             address = bytes(PrivateKey(key).public_key.to_canonical_address())
-            median = 1_100.0 if setup.random() < 0.7 else 4_500.0
+            median = CLI_PROOF_MS if setup.random() < 0.7 else BROWSER_PROOF_MS
             p = SimProver(i, key, address, median)
             p.next_heartbeat = setup.uniform(0, HEARTBEAT_MS)
             self.provers.append(p)
@@ -345,7 +348,7 @@ def main() -> None:
     ap.add_argument(
         "--rate-per-prover", type=float, default=0.05,
         help="ZK-chain transactions a second per prover (0.05: 50 tx/s for 1,000 provers,"
-        " about a tenth of their capacity)",
+        " about a fifth of their capacity at the measured proving times)",
     )  # fmt: skip
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(

@@ -5,8 +5,8 @@ it *passes* only when both have passed (`period_passed`). Blocks of the global o
 100 ms under load and only when something is pending otherwise, so neither count alone means
 the same thing in a busy and in a quiet chain: the block count guarantees a prover enough
 chances to have its transaction included, the milliseconds guarantee it enough wall-clock time
-to prove (measured: about 1.1 s a proof with groth16py, 4.5 s with snarkjs in a browser;
-ARCHITECTURE.md, "settled choices").
+to prove (measured here for the transaction circuit, 51k constraints: about 3.6 s a proof with
+groth16py, bench/proving.py, and 7.0 s with snarkjs in headless Chromium, web/prover/README.md).
 
 Amounts are in ZKPoW base units; rates are in basis points (10,000 = 1×), so that every
 formula is integer arithmetic and every validator computes the same value.
@@ -55,7 +55,7 @@ class MarketParams:
     a proof in the block where the deadline passes still counts. Ten blocks is one second under
     load, so the milliseconds decide there."""
     deadline_ms: int = 20_000
-    """20 s: about four browser proofs (4.5 s each) or eighteen groth16py proofs (1.1 s), so a
+    """20 s: about two browser proofs (7 s each) or five groth16py proofs (3.6 s), so a
     prover holding `max_jobs_per_prover` jobs and fetching witnesses still makes it; a crashed
     prover's job is back on the market within 20 s.
 
@@ -78,7 +78,7 @@ class MarketParams:
 
     max_jobs_per_prover: int = 2
     """Most jobs one prover holds at once. Two lets a prover fetch the next witness while it
-    proves and still meet the deadline (two browser proofs take 9 s of the 20 s); jobs beyond
+    proves and still meet the deadline (two browser proofs take 14 s of the 20 s); jobs beyond
     every prover's limit wait, unassigned, with their bounty rising."""
     second_job_while_idle: bool = False
     """The fairness rule (assignment.py): by default no prover is given a second job while an
@@ -113,8 +113,8 @@ class MarketParams:
     bounty_scarcity_target: int = 32
     """The scarcity curve: with at least this many active provers there is no premium; below it
     the bounty is multiplied by target / active (in basis points, active counted as at least 1),
-    up to `bounty_scarcity_cap_bps`. 32 provers prove about 7 transactions a second in browsers
-    and 29 on the command line, more than a devnet's load."""
+    up to `bounty_scarcity_cap_bps`. 32 provers prove about 4.5 transactions a second in
+    browsers and 9 on the command line, more than a devnet's load."""
     bounty_scarcity_cap_bps: int = 40_000
     """At most 4× the base from scarcity (reached at 8 active provers or fewer with the default
     target)."""
