@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.conftest import NodeProcess
+from tests.integration.conftest import NodeProcess, market_node
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.build import build_dev_keys
 
@@ -29,10 +29,6 @@ def prover_node(
     circuit_keys: CircuitKeys, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[NodeProcess]:
     """A devnet node whose only prover will be the page under test."""
-    extra = ["--fast-block-ms", "20", "--zk-block-ms", "300"]
-    for name, value in MARKET.items():
-        extra += ["--market", f"{name}={value}"]
-    node = NodeProcess(tmp_path_factory.mktemp("browser") / "data", extra)
-    node.start()
+    node = market_node(tmp_path_factory.mktemp("browser") / "data", MARKET)
     yield node
     node.stop()

@@ -10,13 +10,11 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ROOT, NodeProcess
+from tests.integration.conftest import ROOT, NodeProcess, until
 from zkbraid.sdk.client import BraidClient, Wallet
 
 pytestmark = pytest.mark.integration
@@ -25,16 +23,6 @@ CHROMIUM = Path(os.environ.get("ZKBRAID_CHROMIUM", "/usr/bin/chromium"))
 DRIVER = Path(__file__).with_name("prover_page.cjs")
 TRANSFERS = 2  # the second shows the proving key is downloaded once
 TIMEOUT_S = 600
-
-
-def _until(what: str, check: Callable[[], Any], timeout: float = 120.0) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class PageDriver:
@@ -88,8 +76,8 @@ def test_browser_prover_proves_and_is_paid(prover_node: NodeProcess, tmp_path: P
     assert client.market()["activeProvers"] == 0
     page = PageDriver(f"{prover_node.url}/prover/?autostart=1", tmp_path / "profile", 2 * TRANSFERS)
     try:
-        address = _until("the page's key", lambda: page.value("ADDRESS"), 60)
-        prover = _until(
+        address = until("the page's key", lambda: page.value("ADDRESS"), 60)
+        prover = until(
             "the page's registration",
             lambda: (p := client.prover(address)) is not None and p["assignable"] and p,
         )
@@ -102,7 +90,7 @@ def test_browser_prover_proves_and_is_paid(prover_node: NodeProcess, tmp_path: P
             sent = time.monotonic()
             tx_hash = client.send_transfer(Wallet.dev(0), 1, 5)
             client.wait(tx_hash)
-            status = _until(
+            status = until(
                 f"transfer {i} proven",
                 lambda h=tx_hash: (s := client.transaction(h))["status"] == "proven" and s,
                 TIMEOUT_S,

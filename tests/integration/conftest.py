@@ -8,8 +8,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -80,6 +81,29 @@ class NodeProcess:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.proc = None
+
+
+def until(what: str, check: Callable[[], Any], timeout: float = 120.0) -> Any:
+    """Polls `check` until it returns something truthy, and returns that (AssertionError on
+    timeout, naming `what`)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def market_node(data_dir: Path, market: dict[str, int]) -> NodeProcess:
+    """A started devnet node with fast blocks every 20 ms, ZK blocks every 300 ms and these
+    proving-market parameters (`braid devnet --market NAME=VALUE`)."""
+    extra = ["--fast-block-ms", "20", "--zk-block-ms", "300"]
+    for name, value in market.items():
+        extra += ["--market", f"{name}={value}"]
+    node = NodeProcess(data_dir, extra)
+    node.start()
+    return node
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.integration.conftest import BRAID, ROOT, NodeProcess
+from tests.integration.conftest import BRAID, ROOT, NodeProcess, market_node, until
 from zkbraid.sdk.client import BraidClient, Wallet
 
 MARKET = {
@@ -27,24 +25,10 @@ TXS = 6
 
 
 @pytest.fixture(scope="module")
-def market_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    extra = ["--fast-block-ms", "20", "--zk-block-ms", "300"]
-    for name, value in MARKET.items():
-        extra += ["--market", f"{name}={value}"]
-    n = NodeProcess(tmp_path_factory.mktemp("market") / "data", extra)
-    n.start()
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    n = market_node(tmp_path_factory.mktemp("market") / "data", MARKET)
     yield n
     n.stop()
-
-
-def _until(what: str, check: Callable[[], Any], timeout: float = 120.0) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class ProverProcess:
@@ -78,29 +62,27 @@ class ProverProcess:
         return self.log.read_text()
 
 
-def test_killed_prover_is_fined_and_its_job_reassigned(
-    market_node: NodeProcess, tmp_path: Path
-) -> None:
-    client = BraidClient(market_node.url)
+def test_killed_prover_is_fined_and_its_job_reassigned(node: NodeProcess, tmp_path: Path) -> None:
+    client = BraidClient(node.url)
     provers: list[ProverProcess] = []
     for i in range(3):
         key = tmp_path / f"prover{i}.json"
         Wallet.generate().save(str(key))  # a new key: no ZKPoW, so a fine goes negative
-        provers.append(ProverProcess(market_node.url, key))
+        provers.append(ProverProcess(node.url, key))
     victim, survivors = provers[0], provers[1:]
     try:
-        _until(
+        until(
             "three active provers",
             lambda: all((client.prover(p.address) or {}).get("active") for p in provers),
         )
         # sent at once, so that one block's step assigns them all, the victim's among them
         hashes = [client.send_transfer(Wallet.dev(i), 9, 1 + i) for i in range(TXS)]
-        held = _until("a job assigned to the victim", lambda: client.assignments(victim.address))
+        held = until("a job assigned to the victim", lambda: client.assignments(victim.address))
         victim.proc.send_signal(signal.SIGKILL)  # mid-job: it holds the job, no proof will come
         victim.proc.wait()
         lost = held[0]["jobId"]
 
-        _until(
+        until(
             "every transaction proven",
             lambda: all((client.transaction(h) or {}).get("status") == "proven" for h in hashes),
             timeout=240,
@@ -128,7 +110,7 @@ def test_killed_prover_is_fined_and_its_job_reassigned(
             batches = [client.batch(i) for i in range(2)]
             return all(b is not None and b["aggregatedBy"] for b in batches)
 
-        _until("both batches bundled", bundled)
+        until("both batches bundled", bundled)
         for i in range(2):
             b = client.batch(i)
             assert b is not None and b["aggregatedBy"] in {p.address for p in survivors}
@@ -156,14 +138,14 @@ def test_killed_prover_is_fined_and_its_job_reassigned(
 
     # what `braid market` shows: every prover with its record, the victim's fine below zero
     shown = subprocess.run(
-        [*BRAID, "--rpc", market_node.url, "market"], capture_output=True, text=True, cwd=ROOT
+        [*BRAID, "--rpc", node.url, "market"], capture_output=True, text=True, cwd=ROOT
     )
     assert shown.returncode == 0, shown.stderr
     assert "provers (3)" in shown.stdout
     victim_line = next(line for line in shown.stdout.splitlines() if victim.address in line)
     assert " -0.1 ZKPoW" in victim_line or " -0.05 ZKPoW" in victim_line
     history = subprocess.run(
-        [*BRAID, "--rpc", market_node.url, "--json", "market", "job", lost],
+        [*BRAID, "--rpc", node.url, "--json", "market", "job", lost],
         capture_output=True,
         text=True,
         cwd=ROOT,
