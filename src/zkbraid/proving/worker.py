@@ -39,6 +39,14 @@ from zkbraid.zk.transactions import decode_transaction
 Report = Callable[[str], None]
 
 
+class NoProofJob(BraidError):
+    """The node has no proving job for a transaction it assigned (it should always have one)."""
+
+
+class BundleMismatch(BraidError):
+    """The batch's proofs, as the node serves them, do not hash to the bundle hash it names."""
+
+
 @dataclass
 class WorkerStats:
     """What a run did (and what the market says of this prover)."""
@@ -225,11 +233,9 @@ class ProverWorker:
         self.report(
             f"proving {tx_hash} (bounty {zkpow(int(job['bounty']))}, deadline in {left:.0f} s)"
         )
-        info = self.client.proof_job(tx_hash)
-        if info is None:
-            raise RpcError(0, f"the node has no proving job {tx_hash}")
+        job_json = self._proof_job(tx_hash)
         started = time.monotonic()
-        proof = self.prover.prove(ProofJob.from_json(json.dumps(info["job"])))
+        proof = self.prover.prove(ProofJob.from_json(json.dumps(job_json)))
         took = time.monotonic() - started
         submission = sign_submit_proof(
             bytes(self.wallet.eth.key), _bytes(tx_hash), proof.to_bytes()
@@ -244,16 +250,21 @@ class ProverWorker:
             f" earned {zkpow(self.stats.earned)})"
         )
 
+    def _proof_job(self, tx_hash: str) -> dict[str, Any]:
+        """A transaction's proving job as the node serves it ({tx, witness})."""
+        info = self.client.proof_job(tx_hash)
+        if info is None:
+            raise NoProofJob(f"the node has no proving job {tx_hash}")
+        job: dict[str, Any] = info["job"]
+        return job
+
     def _aggregate(self, job: dict[str, Any]) -> None:
         batch = int(job["batch"])
         agg = self.client.aggregation_job(batch)
         self.report(f"aggregating batch {batch} ({len(agg['entries'])} proofs)")
         entries: list[BundleEntry] = []
         for e in agg["entries"]:
-            info = self.client.proof_job(e["txHash"])
-            if info is None:
-                raise RpcError(0, f"the node has no proving job {e['txHash']}")
-            tx = decode_transaction(_bytes(info["job"]["tx"]))
+            tx = decode_transaction(_bytes(self._proof_job(e["txHash"])["tx"]))
             proof = Proof.from_hex(e["proof"])
             old_root, new_root = _bytes(e["oldRoot"]), _bytes(e["newRoot"])
             self.prover.verifier.check_transaction(
@@ -262,7 +273,7 @@ class ProverWorker:
             entries.append(BundleEntry(_bytes(e["txHash"]), old_root, new_root, proof.to_bytes()))
         ours = bundle_hash(batch, [e.commitment() for e in entries])
         if "0x" + ours.hex() != agg["bundleHash"]:
-            raise RpcError(0, f"batch {batch}: the node's bundle hash is not the proofs' hash")
+            raise BundleMismatch(f"batch {batch}: the node's bundle hash is not its proofs' hash")
         bundle = sign_bundle(bytes(self.wallet.eth.key), batch, entries)
         status = self.client.wait(self.client.send_market_tx(bundle), timeout=self.timeout_s)
         paid = int(status["result"].get("paid", 0))
