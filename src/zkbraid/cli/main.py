@@ -284,7 +284,7 @@ def cmd_market(args: argparse.Namespace) -> int:
         return 0
     print(
         f"market at height {m['height']}: pool {zkpow(int(m['pool']))}"
-        f" ({zkpow(int(m['reserved']))} reserved for aggregation),"
+        f" ({zkpow(int(m['reserved']))} set aside for the bases of open jobs and for aggregation),"
         f" {m['activeProvers']} active provers"
     )
     print(f"\nprovers ({len(m['provers'])})")
