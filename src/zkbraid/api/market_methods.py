@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from zkbraid.api.jsonrpc import Params, hex_bytes, hexb, param, quantity
 from zkbraid.errors import NotFound
-from zkbraid.ledger.envelope import TxKind, wrap
+from zkbraid.ledger.envelope import TxKind, unwrap, wrap
 from zkbraid.market.market_txs import MARKET_TX_TYPES
 from zkbraid.market.params import MarketParams
 from zkbraid.market.provers import ProverRecord
@@ -174,7 +174,8 @@ def build(node: Node) -> dict[str, Any]:
             return None if b is None else batch_json(b)
 
     def get_aggregation_job(params: Params) -> dict[str, Any]:
-        """What an aggregator bundles: the batch's proofs in order with their roots."""
+        """What an aggregator bundles: the batch's proofs in order with their roots, and each
+        transaction's encoding (to verify the proof against, without fetching its witness)."""
         index = quantity(param(params, 0, "batch"), "batch")
         with node.lock:
             b = market.batch(index)
@@ -186,11 +187,13 @@ def build(node: Node) -> dict[str, Any]:
                 tx_hash = market.tx_at(seq)
                 tx_job = market.job(tx_hash) if tx_hash is not None else None
                 proof = node.store.proof(tx_hash) if tx_hash is not None else None
-                if tx_hash is None or tx_job is None or proof is None:
+                record = node.store.tx(tx_hash) if tx_hash is not None else None
+                if tx_hash is None or tx_job is None or proof is None or record is None:
                     raise UnknownAggregation(f"batch {index}: transaction {seq} is not proven")
                 entries.append(
                     {
                         "txHash": hexb(tx_hash),
+                        "tx": hexb(unwrap(record.raw)[1]),
                         "oldRoot": hexb(tx_job.old_root),
                         "newRoot": hexb(tx_job.new_root),
                         "proof": hexb(proof),

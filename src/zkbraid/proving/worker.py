@@ -240,10 +240,8 @@ class ProverWorker:
         submission = sign_submit_proof(
             bytes(self.wallet.eth.key), _bytes(tx_hash), proof.to_bytes()
         )
-        status = self.client.wait(self.client.submit_proof(submission), timeout=self.timeout_s)
-        paid = int(status["result"].get("paid", 0))
+        status, paid = self._accepted(self.client.submit_proof(submission))
         self.stats.proofs += 1
-        self.stats.earned += paid
         self.report(
             f"proved {tx_hash} in {took:.2f} s, accepted in block {status['height']},"
             f" paid {zkpow(paid)} (run: {self.stats.proofs} proofs,"
@@ -258,13 +256,20 @@ class ProverWorker:
         job: dict[str, Any] = info["job"]
         return job
 
+    def _accepted(self, tx_hash: str) -> tuple[dict[str, Any], int]:
+        """Waits for a submitted result to be included; its status and what it was paid."""
+        status = self.client.wait(tx_hash, timeout=self.timeout_s)
+        paid = int(status["result"].get("paid", 0))
+        self.stats.earned += paid
+        return status, paid
+
     def _aggregate(self, job: dict[str, Any]) -> None:
         batch = int(job["batch"])
         agg = self.client.aggregation_job(batch)
         self.report(f"aggregating batch {batch} ({len(agg['entries'])} proofs)")
         entries: list[BundleEntry] = []
         for e in agg["entries"]:
-            tx = decode_transaction(_bytes(self._proof_job(e["txHash"])["tx"]))
+            tx = decode_transaction(_bytes(e["tx"]))
             proof = Proof.from_hex(e["proof"])
             old_root, new_root = _bytes(e["oldRoot"]), _bytes(e["newRoot"])
             self.prover.verifier.check_transaction(
@@ -275,10 +280,8 @@ class ProverWorker:
         if "0x" + ours.hex() != agg["bundleHash"]:
             raise BundleMismatch(f"batch {batch}: the node's bundle hash is not its proofs' hash")
         bundle = sign_bundle(bytes(self.wallet.eth.key), batch, entries)
-        status = self.client.wait(self.client.send_market_tx(bundle), timeout=self.timeout_s)
-        paid = int(status["result"].get("paid", 0))
+        status, paid = self._accepted(self.client.send_market_tx(bundle))
         self.stats.bundles += 1
-        self.stats.earned += paid
         self.report(
             f"bundled batch {batch} ({len(entries)} proofs verified), accepted in block"
             f" {status['height']}, paid {zkpow(paid)}"
