@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration.conftest import BRAID, ROOT, NodeProcess, market_node, until
 from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.sdk.rpc import RpcError
 
 MARKET = {
     "deadline_ms": 12_000,
@@ -135,6 +136,9 @@ def test_killed_prover_is_fined_and_its_job_reassigned(node: NodeProcess, tmp_pa
         assert client.prover(p.address)["active"] is False  # type: ignore[index]
     market = client.market()
     assert market["openJobs"] == []
+    with pytest.raises(RpcError) as refused:
+        client.aggregation_job(99)  # no such batch
+    assert refused.value.name == "UnknownAggregation"
 
     # what `braid market` shows: every prover with its record, the victim's fine below zero
     shown = subprocess.run(
