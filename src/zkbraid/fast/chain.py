@@ -58,7 +58,6 @@ from zkbraid.fast.errors import (
     TipAboveMaxFee,
 )
 from zkbraid.fast.params import UINT256_MAX, FastParams
-from zkbraid.fast.trie import ordered_trie_root, rlp_encode
 from zkbraid.fast.txs import (
     FastTx,
     LogEntry,
@@ -70,6 +69,7 @@ from zkbraid.fast.txs import (
 )
 from zkbraid.fast.vm import FastAccountDB, FastComputation, FastVM, base_fee_of
 from zkbraid.ledger.kv import KVNamespace, memory_store
+from zkbraid.ledger.trie import ordered_trie_root, rlp_encode
 
 logger = logging.getLogger(__name__)
 

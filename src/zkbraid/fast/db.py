@@ -28,8 +28,8 @@ from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 
-from zkbraid.fast.trie import RLPItem, rlp_encode
 from zkbraid.ledger.kv import KVNamespace
+from zkbraid.ledger.trie import RLPItem, rlp_encode
 
 STATE_PREFIX = b"s"
 BLOCK_PREFIX = b"b"

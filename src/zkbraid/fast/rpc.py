@@ -32,9 +32,9 @@ from zkbraid.errors import MalformedInput
 from zkbraid.fast.chain import CallRequest, FastChain
 from zkbraid.fast.db import BlockRecord
 from zkbraid.fast.errors import BlockNotFound, LogQueryTooLarge
-from zkbraid.fast.trie import rlp_encode
 from zkbraid.fast.txs import DYNAMIC_FEE_TX_TYPE, LEGACY_TX_TYPE
 from zkbraid.fast.vm import base_fee_of
+from zkbraid.ledger.trie import rlp_encode
 
 Params = list[Any]
 Method = Callable[[Params], Any]

@@ -36,7 +36,7 @@ from zkbraid.fast.errors import (
     WrongChainId,
 )
 from zkbraid.fast.params import FastParams
-from zkbraid.fast.trie import RLPDecodingError, RLPItem, rlp_decode, rlp_encode
+from zkbraid.ledger.trie import RLPDecodingError, RLPItem, rlp_decode, rlp_encode
 
 LEGACY_TX_TYPE = 0
 ACCESS_LIST_TX_TYPE = 1

@@ -57,7 +57,7 @@ from trie import exceptions as trie_exceptions
 from trie.hexary import HexaryTrie
 
 from zkbraid.fast.db import AccountCache
-from zkbraid.fast.trie import RLPItem, TrieUpdater, rlp_decode, rlp_encode
+from zkbraid.ledger.trie import RLPItem, TrieUpdater, rlp_decode, rlp_encode
 
 
 def base_fee_of(header: BlockHeaderAPI) -> int:

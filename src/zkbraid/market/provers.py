@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zkbraid.errors import NonceError, NotFound, Unauthorized
-from zkbraid.fast.trie import RLPItem, rlp_decode, rlp_encode
+from zkbraid.ledger.trie import RLPItem, rlp_decode, rlp_encode
 from zkbraid.market.params import MarketParams, period_passed
 
 

@@ -44,8 +44,8 @@ from typing import Any, Protocol
 from eth_hash.auto import keccak
 
 from zkbraid.errors import BraidError, MalformedInput, NotFound, OutOfRange, Unauthorized
-from zkbraid.fast.trie import RLPItem, TrieUpdater
 from zkbraid.ledger.kv import KVNamespace
+from zkbraid.ledger.trie import RLPItem, TrieUpdater
 from zkbraid.market.assignment import Assigner, assignment_seed
 from zkbraid.market.bounty import base_bounty, bounty, payout
 from zkbraid.market.market_txs import (

@@ -9,7 +9,7 @@ import rlp
 from eth.db.trie import make_trie_root_and_nodes
 from trie.hexary import HexaryTrie
 
-from zkbraid.fast.trie import (
+from zkbraid.ledger.trie import (
     BLANK_NODE_ROOT,
     RLPItem,
     TrieUpdater,
