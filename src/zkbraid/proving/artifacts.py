@@ -9,9 +9,10 @@
         keys/<name>/                         keys of a phase-2 ceremony (ceremony.py)
 
 The digest is the sha256 of every circuit source, the generated main component (the chain
-parameters are its template arguments) and the versions of circom, circomlib and snarkjs, so a
-change of any of them builds anew and an unchanged tree finds its keys at once. The build root is
-`build/` at the repository root, or `$ZKBRAID_BUILD_DIR`.
+parameters are its template arguments), the versions of circom, circomlib and snarkjs and the
+development keys' procedure (its version and public beacons, below), so a change of any of them
+builds anew and an unchanged tree finds its keys at once. The build root is `build/` at the
+repository root, or `$ZKBRAID_BUILD_DIR`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from zkbraid.proving.errors import ArtifactsMissing, ToolError
 from zkbraid.proving.statement import check_params
+from zkbraid.proving.verifying_key import check_verifying_key_hash, verifying_key_hash
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.smt import EMPTY_HASHES
 
@@ -49,6 +51,26 @@ PTAU_POWER = 16
 DEV_PTAU_NAME = "pot16_dev_insecure.ptau"
 DEV_PTAU_SHA256 = "cce57a5ab7b75395bcbdbf9490fd83b3fbd3b528f67d569486890d49f1017a54"
 SHARED_DEV_PTAU = REPO_ROOT.parent / "shared" / "dev-ptau" / DEV_PTAU_NAME
+# The fallback made under build/ptau/ when the shared file is absent (build.make_dev_ptau): a
+# new name, since files made before procedure 2 hold local randomness.
+LOCAL_DEV_PTAU_NAME = "pot16_dev_beacon_insecure.ptau"
+
+# How the development keys are made (build.py). Version 1 contributed fresh local entropy, so
+# every machine had other keys; version 2 contributes only a public beacon, so the same sources
+# and the same powers of tau give byte-identical keys everywhere (and anyone can forge proofs
+# for them, see build.INSECURE_NOTICE). All of it enters the digest: a change builds anew.
+DEV_KEYS_PROCEDURE = 2
+# `snarkjs zkey beacon <in> <out> sha256(DEV_KEYS_BEACON_TEXT) BEACON_ITERATIONS_EXP`.
+DEV_KEYS_BEACON_TEXT = "zkbraid development keys: phase-2 beacon v2 (INSECURE, public)"
+# `snarkjs powersoftau beacon`, for the local powers of tau only.
+DEV_PTAU_BEACON_TEXT = "zkbraid development powers of tau: phase-1 beacon v2 (INSECURE, public)"
+# 2^10 sha256 iterations: snarkjs's minimum. The beacon is public, not a secret to stretch.
+BEACON_ITERATIONS_EXP = 10
+
+
+def beacon_hash(text: str) -> str:
+    """The beacon hash snarkjs takes (hex): sha256 of the beacon's documented text."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_root() -> Path:
@@ -106,14 +128,22 @@ def circuit_sources() -> list[Path]:
 
 
 def circuit_digest(params: ZkParams = DEFAULT_PARAMS) -> str:
-    """sha256 of the circuit sources, the main component for `params` and the tool versions."""
-    h = hashlib.sha256(b"zkbraid-circuit-v1\0")
+    """sha256 of the circuit sources, the main component for `params`, the tool versions and
+    the development keys' procedure."""
+    h = hashlib.sha256(b"zkbraid-circuit-v2\0")
     for path in circuit_sources():
         rel = path.relative_to(CIRCUITS_DIR).as_posix().encode()
         data = path.read_bytes()
         h.update(struct.pack(">I", len(rel)) + rel + struct.pack(">Q", len(data)) + data)
     h.update(main_source(params).encode())
     h.update(json.dumps(tool_versions(), sort_keys=True).encode())
+    procedure = {
+        "dev_keys_procedure": DEV_KEYS_PROCEDURE,
+        "dev_keys_beacon": DEV_KEYS_BEACON_TEXT,
+        "dev_ptau_beacon": DEV_PTAU_BEACON_TEXT,
+        "beacon_iterations_exp": BEACON_ITERATIONS_EXP,
+    }
+    h.update(json.dumps(procedure, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -211,6 +241,18 @@ class CircuitKeys:
     def verification_key_json(self) -> str:
         return self.vkey_path.read_text()
 
+    @cached_property
+    def verifying_key_hash(self) -> bytes:
+        """The 32-byte hash of the verification key that genesis pins (verifying_key.py).
+
+        Raises `MalformedVerifyingKey` if verification_key.json is not a Groth16 key.
+        """
+        return verifying_key_hash(self.verification_key_json())
+
+    def check_verifying_key_hash(self, expected: bytes) -> None:
+        """Raises `VerifyingKeyMismatch` unless these keys hash to `expected` (genesis's)."""
+        check_verifying_key_hash(self.verifying_key_hash, expected, f"the keys in {self.keys_dir}")
+
 
 def find_keys(params: ZkParams = DEFAULT_PARAMS, keys: str = DEV_KEYS) -> CircuitKeys:
     """The built circuit for `params` and its key set `keys`, without building anything.
@@ -229,15 +271,21 @@ def find_keys(params: ZkParams = DEFAULT_PARAMS, keys: str = DEV_KEYS) -> Circui
 
 
 __all__ = [
+    "BEACON_ITERATIONS_EXP",
     "CIRCUITS_DIR",
     "CIRCUIT_NAME",
     "DEV_KEYS",
+    "DEV_KEYS_BEACON_TEXT",
+    "DEV_KEYS_PROCEDURE",
+    "DEV_PTAU_BEACON_TEXT",
     "DEV_PTAU_SHA256",
+    "LOCAL_DEV_PTAU_NAME",
     "MAIN_NAME",
     "REPO_ROOT",
     "SHARED_DEV_PTAU",
     "CircuitKeys",
     "R1csInfo",
+    "beacon_hash",
     "build_root",
     "circuit_digest",
     "circuit_dir",

@@ -9,13 +9,25 @@ Steps, each skipped when its result is already in the cache:
 1. compile `circuits/zk_tx.circom` for the chain parameters with circom 2 (`--O2`): the .r1cs,
    the witness generator (.wasm) and the symbols (about 40 s here);
 2. the Groth16 setup from the powers of tau (`snarkjs groth16 setup`, several minutes);
-3. one phase-2 contribution with fresh local entropy (`snarkjs zkey contribute`);
+3. one phase-2 contribution: the public beacon `sha256(DEV_KEYS_BEACON_TEXT)` with 2^10
+   iterations (`snarkjs zkey beacon`);
 4. the verification key (`snarkjs zkey export verificationkey`).
 
-DEVELOPMENT KEYS ARE INSECURE: the shared dev powers of tau was made by one party, and the
-phase-2 contribution by this machine alone, so whoever kept either secret could forge proofs.
-They are for devnets and tests. Production keys come from a public multi-party phase-1 file
-and our own multi-party phase 2 (ceremony.py).
+**Reproducible.** Every step is a deterministic function of its inputs (`groth16 setup` and
+`zkey beacon` draw no randomness and write no time or host name), so the same circuit sources,
+tools and powers of tau give byte-identical keys, and the same `verifying_key_hash`, on every
+machine: validators agree on the keys by construction, and genesis pins their hash
+(verifying_key.py). `tests/proving/test_build.py` builds twice and compares the bytes. A
+`zkey contribute` could not do this even with fixed entropy: snarkjs mixes 64 bytes of its own
+CSPRNG into it (`misc.getRandomRng`). The same holds for the local powers of tau made when the
+shared one is absent (`make_dev_ptau`: a beacon, no `powersoftau contribute`), though that file
+differs from the shared one, and so do the keys made from it.
+
+DEVELOPMENT KEYS ARE INSECURE, and by design: the only phase-2 contribution is a public beacon,
+so anyone can recompute δ and forge a proof of any statement these keys accept (with γ the
+generator, A = α, B = β, C = −δ⁻¹·Σ xᵢ·ICᵢ passes the pairing check). They are for devnets and
+tests, where a proof only saves a validator work it can check itself. Production keys come from
+a public multi-party phase-1 file and our own multi-party phase 2 (ceremony.py).
 
 A build writes into a temporary directory and renames it into place, under a lock, so an
 interrupted build leaves nothing half-made and two processes never build the same thing twice.
@@ -37,16 +49,21 @@ from pathlib import Path
 from typing import Literal
 
 from zkbraid.proving.artifacts import (
+    BEACON_ITERATIONS_EXP,
     CIRCUIT_NAME,
     CIRCUITS_DIR,
     DEV_KEYS,
-    DEV_PTAU_NAME,
+    DEV_KEYS_BEACON_TEXT,
+    DEV_KEYS_PROCEDURE,
+    DEV_PTAU_BEACON_TEXT,
     DEV_PTAU_SHA256,
+    LOCAL_DEV_PTAU_NAME,
     MAIN_NAME,
     NODE_MODULES,
     PTAU_POWER,
     SHARED_DEV_PTAU,
     CircuitKeys,
+    beacon_hash,
     build_root,
     circuit_digest,
     circuit_dir,
@@ -64,15 +81,18 @@ from zkbraid.proving.tools import (
     snarkjs,
     stderr_progress,
 )
+from zkbraid.proving.verifying_key import verifying_key_hash
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 
 INSECURE_NOTICE = """\
 DEVELOPMENT KEYS: INSECURE. DO NOT USE THEM TO SECURE ANY VALUE.
 
-They were made from the shared development powers of tau ({ptau}, one party) and one phase-2
-contribution with entropy from this machine. Anyone who kept either secret can forge proofs that
-these keys accept. Production keys come from a public multi-party powers of tau and a
-multi-party phase-2 ceremony: `python -m zkbraid.proving.ceremony --help`.
+They were made from the development powers of tau ({ptau}, one party) and one phase-2
+contribution: the public beacon sha256("{beacon}"), 2^{iterations} iterations. Anyone can
+recompute that contribution's secret and forge proofs that these keys accept. That is the price
+of keys every machine rebuilds byte for byte (verifying key hash 0x{vk_hash}). Production keys
+come from a public multi-party powers of tau and a multi-party phase-2 ceremony:
+`python -m zkbraid.proving.ceremony --help`.
 """
 
 
@@ -211,7 +231,8 @@ def dev_ptau(*, progress: Progress = stderr_progress) -> Path:
     """The development powers of tau (2^16, prepared for phase 2, INSECURE).
 
     `$ZKBRAID_PTAU` if set; else the shared file at ../shared/dev-ptau/ (its sha256 checked);
-    else one made locally once under build/ptau/ (about 20 minutes on 2 cores).
+    else one made locally once under build/ptau/ (about 20 minutes on 2 cores; reproducible,
+    but another file than the shared one, so its keys differ from the shared file's).
     Raises `ToolError` if the shared file is not the pinned one.
     """
     override = os.environ.get("ZKBRAID_PTAU")
@@ -224,7 +245,7 @@ def dev_ptau(*, progress: Progress = stderr_progress) -> Path:
                 f"{SHARED_DEV_PTAU} has sha256 {digest}, not the pinned {DEV_PTAU_SHA256}"
             )
         return SHARED_DEV_PTAU
-    local = build_root() / "ptau" / DEV_PTAU_NAME
+    local = build_root() / "ptau" / LOCAL_DEV_PTAU_NAME
     if local.is_file():
         return local
     with _locked(local.parent / "ptau.lock"):
@@ -237,28 +258,74 @@ def dev_ptau(*, progress: Progress = stderr_progress) -> Path:
 def make_dev_ptau(
     out: Path, *, power: int = PTAU_POWER, progress: Progress = stderr_progress
 ) -> None:
-    """Makes an INSECURE powers of tau (2^`power`): new, one local contribution, a beacon,
-    prepared for phase 2. At 2^16 about 20 minutes on 2 cores, mostly `prepare phase2`."""
+    """Makes an INSECURE, reproducible powers of tau (2^`power`): new, the public beacon
+    sha256(DEV_PTAU_BEACON_TEXT), prepared for phase 2. At 2^16 about 20 minutes on 2 cores,
+    mostly `prepare phase2`. Raises `ToolError`.
+
+    No `powersoftau contribute`: snarkjs mixes its own CSPRNG into any entropy given to it, so
+    the file would differ on every run; a beacon is the one deterministic contribution.
+    """
     tmp = _fresh_dir(out.parent / (out.name + ".d"))
     progress(f"making an INSECURE 2^{power} powers of tau at {out} (2^16: about 20 minutes)")
-    steps: list[tuple[str, list[str | Path]]] = [
-        ("powersoftau new", ["powersoftau", "new", "bn128", str(power), tmp / "0.ptau"]),
-        (
-            "powersoftau contribute",
-            ["powersoftau", "contribute", tmp / "0.ptau", tmp / "1.ptau",
-             "--name=zkbraid local dev (INSECURE)", f"-e={os.urandom(32).hex()}"],
-        ),
+    steps: list[tuple[str, list[str | Path], Path]] = [
+        ("powersoftau new", ["powersoftau", "new", "bn128", str(power), tmp / "0.ptau"],
+         tmp / "0.ptau"),
         (
             "powersoftau beacon",
-            ["powersoftau", "beacon", tmp / "1.ptau", tmp / "2.ptau", os.urandom(32).hex(), "10",
-             "--name=zkbraid local dev beacon"],
+            ["powersoftau", "beacon", tmp / "0.ptau", tmp / "1.ptau",
+             beacon_hash(DEV_PTAU_BEACON_TEXT), str(BEACON_ITERATIONS_EXP),
+             "--name=zkbraid dev powers of tau beacon (INSECURE)"],
+            tmp / "1.ptau",
         ),
-        ("powersoftau prepare phase2", ["powersoftau", "prepare", "phase2", tmp / "2.ptau", out]),
+        ("powersoftau prepare phase2",
+         ["powersoftau", "prepare", "phase2", tmp / "1.ptau", tmp / "final.ptau"],
+         tmp / "final.ptau"),
     ]  # fmt: skip
-    for i, (what, args) in enumerate(steps, 1):
+    for i, (what, args, result) in enumerate(steps, 1):
         progress(f"[ptau {i}/{len(steps)}] {what}")
-        snarkjs(*args, what=what, progress=progress)
+        _snarkjs_to(result, *args, what=what, progress=progress)
+    (tmp / "final.ptau").replace(out)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _snarkjs_to(result: Path, *args: str | Path, what: str, progress: Progress) -> None:
+    # snarkjs's command line exits 0 even when a step refuses its arguments (a bad beacon, say):
+    # the step's output file is the only sign that it ran.
+    result.unlink(missing_ok=True)
+    snarkjs(*args, what=what, progress=progress)
+    if not result.is_file():
+        raise ToolError(f"{what} wrote no {result.name}")
+
+
+def make_dev_zkey(
+    r1cs: Path,
+    ptau: Path,
+    zkey: Path,
+    verification_key: Path,
+    *,
+    progress: Progress = stderr_progress,
+) -> None:
+    """Makes the INSECURE development keys of `r1cs`: `groth16 setup` from `ptau`, then the
+    public beacon sha256(DEV_KEYS_BEACON_TEXT) as the one phase-2 contribution, and the
+    verification key. Byte-identical for the same inputs on any machine. Raises `ToolError`."""
+    initial = zkey.with_name(zkey.stem + "_0000.zkey")
+    progress("[keys 1/3] Groth16 setup from the dev powers of tau, INSECURE (a few minutes)")
+    _snarkjs_to(
+        initial, "groth16", "setup", r1cs, ptau, initial, what="groth16 setup", progress=progress
+    )
+    progress("[keys 2/3] phase-2 contribution: the public dev beacon (about a minute)")
+    _snarkjs_to(
+        zkey, "zkey", "beacon", initial, zkey,
+        beacon_hash(DEV_KEYS_BEACON_TEXT), str(BEACON_ITERATIONS_EXP),
+        "--name=zkbraid dev keys beacon (INSECURE)",
+        what="zkey beacon", progress=progress,
+    )  # fmt: skip
+    initial.unlink()
+    progress("[keys 3/3] exporting the verification key")
+    _snarkjs_to(
+        verification_key, "zkey", "export", "verificationkey", zkey, verification_key,
+        what="zkey export verificationkey", progress=progress,
+    )  # fmt: skip
 
 
 def build_dev_keys(
@@ -282,41 +349,45 @@ def build_dev_keys(
                 return find_keys(params, DEV_KEYS)
         ptau = dev_ptau(progress=progress)
         tmp = _fresh_dir(keys_dir)
-        r1cs = directory / f"{MAIN_NAME}.r1cs"
-        initial = tmp / f"{CIRCUIT_NAME}_0000.zkey"
         final = tmp / f"{CIRCUIT_NAME}.zkey"
+        vkey = tmp / "verification_key.json"
         started = time.monotonic()
-        progress("[keys 1/3] Groth16 setup from the dev powers of tau, INSECURE (a few minutes)")
-        snarkjs("groth16", "setup", r1cs, ptau, initial, what="groth16 setup", progress=progress)
-        progress("[keys 2/3] phase-2 contribution with local entropy (about a minute)")
-        snarkjs(
-            "zkey", "contribute", initial, final,
-            "--name=zkbraid dev key (INSECURE)", f"-e={os.urandom(32).hex()}",
-            what="zkey contribute", progress=progress,
-        )  # fmt: skip
-        initial.unlink()
-        progress("[keys 3/3] exporting the verification key")
-        snarkjs(
-            "zkey", "export", "verificationkey", final, tmp / "verification_key.json",
-            what="zkey export verificationkey", progress=progress,
-        )  # fmt: skip
+        make_dev_zkey(directory / f"{MAIN_NAME}.r1cs", ptau, final, vkey, progress=progress)
+        vk_hash = verifying_key_hash(vkey.read_text())
         keys_manifest = {
             "name": DEV_KEYS,
             "insecure": True,
+            "procedure": DEV_KEYS_PROCEDURE,
             "ptau": str(ptau),
             "ptau_sha256": sha256_file(ptau),
-            "contributions": ["zkbraid dev key (INSECURE), local entropy"],
+            "contributions": [
+                f"public beacon sha256({DEV_KEYS_BEACON_TEXT!r}), "
+                f"2^{BEACON_ITERATIONS_EXP} iterations"
+            ],
+            "beacon": {
+                "text": DEV_KEYS_BEACON_TEXT,
+                "hash": beacon_hash(DEV_KEYS_BEACON_TEXT),
+                "iterations_exp": BEACON_ITERATIONS_EXP,
+            },
             "zkey_sha256": sha256_file(final),
+            "verifying_key_hash": "0x" + vk_hash.hex(),
             "build_seconds": round(time.monotonic() - started, 1),
         }
         (tmp / "keys.json").write_text(json.dumps(keys_manifest, indent=2) + "\n")
-        (tmp / "README.txt").write_text(INSECURE_NOTICE.format(ptau=ptau.name))
+        (tmp / "README.txt").write_text(
+            INSECURE_NOTICE.format(
+                ptau=ptau.name,
+                beacon=DEV_KEYS_BEACON_TEXT,
+                iterations=BEACON_ITERATIONS_EXP,
+                vk_hash=vk_hash.hex(),
+            )
+        )
         if keys_dir.exists():
             shutil.rmtree(keys_dir)
         tmp.rename(keys_dir)
         progress(
             f"dev keys ready in {keys_manifest['build_seconds']} s -> {keys_dir} "
-            "(INSECURE: development only)"
+            f"(verifying key hash 0x{vk_hash.hex()}; INSECURE: development only)"
         )
     return find_keys(params, DEV_KEYS)
 
@@ -345,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 keys = find_keys(params, DEV_KEYS)
                 print(f"dev keys        {keys.keys_dir} (INSECURE)")
+                print(f"verifying key   0x{keys.verifying_key_hash.hex()} (verifying_key_hash)")
             except ArtifactsMissing:
                 print("dev keys        not built yet")
             return 0
@@ -357,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{keys.n_constraints:,} constraints; keys in {keys.keys_dir} "
                 "(development keys: INSECURE)"
             )
+            print(f"verifying key hash 0x{keys.verifying_key_hash.hex()}")
         stderr_progress(f"done in {time.monotonic() - started:.1f} s")
         return 0
     except (ToolError, ArtifactsMissing) as exc:

@@ -17,17 +17,22 @@ from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, find_keys
 from zkbraid.proving.errors import InvalidProof, MalformedProof, ToolError
 from zkbraid.proving.proof import Proof
 from zkbraid.proving.statement import N_PUBLIC_INPUTS, MalformedPubdata, public_inputs
+from zkbraid.proving.verifying_key import MalformedVerifyingKey, verifying_key_hash
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.transactions import ZkTransaction
 
 
 class ProofVerifier:
-    """groth16py's prepared verifier for one verification key (snarkjs JSON)."""
+    """groth16py's prepared verifier for one verification key (snarkjs JSON).
+
+    `key_hash` is the key's `verifying_key_hash`, the value genesis pins.
+    """
 
     def __init__(self, verification_key_json: str) -> None:
         try:
             key = groth16py.VerifyingKey.from_snarkjs(verification_key_json)
-        except (groth16py.EncodingError, ValueError) as exc:
+            self.key_hash: bytes = verifying_key_hash(verification_key_json)
+        except (groth16py.EncodingError, ValueError, MalformedVerifyingKey) as exc:
             raise ToolError(f"not a Groth16 verification key: {exc}") from None
         if key.n_public != N_PUBLIC_INPUTS:
             raise ToolError(

@@ -1,0 +1,105 @@
+"""The development keys are reproducible: two builds in two directories give the same bytes.
+
+The full circuit takes minutes, so the procedure runs here on a two-constraint circuit and a
+2^8 powers of tau, made by the local fallback: every step the dev keys go through (`powersoftau
+new`, beacon, `prepare phase2`, `groth16 setup`, `zkey beacon`, the verification key export)
+runs twice and must write byte-identical files.
+"""
+
+import json
+from pathlib import Path
+
+import groth16py
+import pytest
+
+from zkbraid.proving import artifacts
+from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, circuit_digest
+from zkbraid.proving.build import make_dev_ptau, make_dev_zkey, run_circom
+from zkbraid.proving.node_runner import NodeRunner
+from zkbraid.proving.tools import quiet
+from zkbraid.proving.verifying_key import VerifyingKeyMismatch, verifying_key_hash
+from zkbraid.zk.params import DEFAULT_PARAMS
+
+SMALL_CIRCUIT = """pragma circom 2.1.0;
+template Product() { signal input a; signal input b; signal output c; c <== a * b; }
+component main {public [a]} = Product();
+"""
+
+
+def build_once(directory: Path) -> dict[str, bytes]:
+    """The whole dev-key procedure for the small circuit, in `directory`; every file it made."""
+    directory.mkdir()
+    main = directory / "product.circom"
+    main.write_text(SMALL_CIRCUIT)
+    run_circom(main, directory, progress=quiet)
+    ptau = directory / "pot8.ptau"
+    make_dev_ptau(ptau, power=8, progress=quiet)
+    make_dev_zkey(
+        directory / "product.r1cs",
+        ptau,
+        directory / "product.zkey",
+        directory / "verification_key.json",
+        progress=quiet,
+    )
+    names = ["product.r1cs", "pot8.ptau", "product.zkey", "verification_key.json"]
+    return {name: (directory / name).read_bytes() for name in names}
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], Path]:
+    root = tmp_path_factory.mktemp("builds")
+    first = build_once(root / "one")
+    second = build_once(root / "two")
+    for name, data in first.items():
+        assert data == second[name], f"{name} differs between two builds"
+    return first, root / "one"
+
+
+def test_dev_keys_are_byte_identical_across_builds(
+    two_builds: tuple[dict[str, bytes], Path],
+) -> None:
+    files, _ = two_builds
+    # The beacon is the key's only contribution, recorded by name (no host, no time).
+    assert b"zkbraid dev keys beacon (INSECURE)" in files["product.zkey"]
+    vkey = json.loads(files["verification_key.json"])
+    assert vkey["protocol"] == "groth16" and vkey["nPublic"] == 2
+
+
+def test_reproducible_keys_prove_and_verify(
+    two_builds: tuple[dict[str, bytes], Path], runner: NodeRunner, tmp_path: Path
+) -> None:
+    _, directory = two_builds
+    proving_key, _ = groth16py.import_zkey(str(directory / "product.zkey"))
+    inputs = tmp_path / "input.json"
+    inputs.write_text(json.dumps({"a": "6", "b": "7"}))
+    wtns = tmp_path / "w.wtns"
+    runner.call("witness", directory / "product_js" / "product.wasm", inputs, wtns)
+    proof = groth16py.prove_wtns(proving_key, str(wtns))
+    vkey = (directory / "verification_key.json").read_text()
+    verifier = groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs(vkey))
+    assert verifier.verify(proof, [42, 6])
+    assert not verifier.verify(proof, [42, 7])
+
+
+def test_circuit_keys_verifying_key_hash(two_builds: tuple[dict[str, bytes], Path]) -> None:
+    files, directory = two_builds
+    keys_dir = directory / "keys" / DEV_KEYS
+    keys_dir.mkdir(parents=True)
+    (keys_dir / "verification_key.json").write_bytes(files["verification_key.json"])
+    keys = CircuitKeys(DEFAULT_PARAMS, directory, DEV_KEYS)
+    expected = verifying_key_hash(files["verification_key.json"].decode())
+    assert keys.verifying_key_hash == expected and len(expected) == 32
+    keys.check_verifying_key_hash(expected)
+    with pytest.raises(VerifyingKeyMismatch, match=r"proving\.build --force"):
+        keys.check_verifying_key_hash(bytes(32))
+
+
+def test_cache_key_names_the_procedure(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys of another procedure (v1: fresh local entropy) or another beacon are never found in
+    # the cache: the procedure enters the circuit's digest.
+    digest = circuit_digest()
+    monkeypatch.setattr(artifacts, "DEV_KEYS_BEACON_TEXT", "another beacon")
+    assert circuit_digest() != digest
+    monkeypatch.undo()
+    monkeypatch.setattr(artifacts, "DEV_KEYS_PROCEDURE", 1)
+    assert circuit_digest() != digest
