@@ -7,7 +7,6 @@ blobs, and EIP-7702 delegation is not offered yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,7 +20,6 @@ from eth.vm.forks.london.transactions import DynamicFeeTransaction
 from eth.vm.forks.prague.constants import STANDARD_TOKEN_COST, TOTAL_COST_FLOOR_PER_TOKEN
 from eth.vm.forks.prague.transactions import PragueLegacyTransaction
 from eth.vm.forks.shanghai.constants import INITCODE_WORD_COST, MAX_INITCODE_SIZE
-from eth_bloom.bloom import BloomFilter
 from eth_hash.auto import keccak
 from eth_typing import Address
 from eth_utils.exceptions import ValidationError
@@ -296,33 +294,3 @@ def recover_sender(message_hash: bytes, r: int, s: int, recovery_id: int) -> byt
     except (ValueError, TypeError) as exc:
         raise InvalidSignature(f"cannot recover the signer: {exc}") from exc
     return keccak(public_key.format(compressed=False)[1:])[12:]
-
-
-LogEntry = tuple[bytes, tuple[int, ...], bytes]
-
-
-def logs_bloom(logs: Sequence[LogEntry]) -> int:
-    """The 2048-bit bloom filter of a receipt's logs (addresses and topics)."""
-    if not logs:
-        return 0
-    bloom = BloomFilter()
-    for address, topics, _data in logs:
-        bloom.add(address)
-        for topic in topics:
-            bloom.add(topic.to_bytes(32, "big"))
-    return int(bloom)
-
-
-def encode_receipt(
-    tx_type: int, success: bool, cumulative_gas: int, bloom: int, logs: Sequence[LogEntry]
-) -> bytes:
-    """A receipt as the receipt trie holds it (EIP-2718: typed receipts start with the type)."""
-    payload = rlp_encode(
-        [
-            b"\x01" if success else b"",
-            cumulative_gas.to_bytes((cumulative_gas.bit_length() + 7) // 8, "big"),
-            bloom.to_bytes(256, "big"),
-            [[a, [t.to_bytes(32, "big") for t in topics], data] for a, topics, data in logs],
-        ]
-    )
-    return payload if tx_type == LEGACY_TX_TYPE else bytes((tx_type,)) + payload

@@ -21,6 +21,7 @@ from eth.abc import (
     AccountStorageDatabaseAPI,
     AtomicDatabaseAPI,
     BlockHeaderAPI,
+    ComputationAPI,
     DatabaseAPI,
     MessageAPI,
     SignedTransactionAPI,
@@ -39,6 +40,7 @@ from eth.db.batch import BatchDB
 from eth.db.cache import CacheDB
 from eth.db.journal import JournalDB
 from eth.db.storage import AccountStorageDB, PendingWrites, StorageLookup
+from eth.exceptions import Revert
 from eth.vm.code_stream import CodeStream
 from eth.vm.forks.london.constants import (
     BASE_FEE_MAX_CHANGE_DENOMINATOR,
@@ -57,6 +59,7 @@ from trie import exceptions as trie_exceptions
 from trie.hexary import HexaryTrie
 
 from zkbraid.fast.db import AccountCache
+from zkbraid.fast.params import FastParams
 from zkbraid.ledger.trie import RLPItem, TrieUpdater, rlp_decode, rlp_encode
 
 
@@ -466,3 +469,33 @@ class FastVM(PragueVM):
             raise ValidationError("a fast-chain block has no uncles")
         if header.blob_gas_used != 0 or header.excess_blob_gas != 0:
             raise ValidationError("a fast-chain block carries no blobs")
+
+
+def configured_vm(params: FastParams) -> type[FastVM]:
+    """`FastVM` with the header rules of `params`: the gas limit and the base fee's course."""
+    return FastVM.configure(
+        __name__="ConfiguredFastVM",
+        block_gas_limit=params.block_gas_limit,
+        base_fee_adjusts=params.base_fee_adjusts,
+        min_base_fee=params.min_base_fee,
+    )
+
+
+def vm_error_message(computation: ComputationAPI) -> str:
+    """What a failed computation says: "execution reverted" with the reason, or the VM error."""
+    error = computation.error
+    if isinstance(error, Revert):
+        reason = revert_reason(computation.output)
+        return "execution reverted" + (f": {reason}" if reason else "")
+    return str(error) or type(error).__name__
+
+
+def revert_reason(data: bytes) -> str | None:
+    """The string of a Solidity `Error(string)` revert, if that is what `data` holds."""
+    if len(data) < 68 or data[:4] != bytes.fromhex("08c379a0"):
+        return None
+    try:
+        length = int.from_bytes(data[36:68], "big")
+        return data[68 : 68 + length].decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -21,6 +21,7 @@ from eth_hash.auto import keccak
 from eth_typing import Address
 from eth_utils.abi import function_signature_to_4byte_selector
 
+from zkbraid.fast import execution
 from zkbraid.fast.chain import CallRequest, FastChain
 from zkbraid.fast.errors import ExecutionReverted, InvalidBlock, NonceTooHigh, NonceTooLow
 from zkbraid.fast.params import FastParams
@@ -536,7 +537,9 @@ def test_params_validation() -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
+def test_plain_transfers_agree_with_the_evm_path(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Random transfers with the edge cases of EIP-161 and gas accounting, applied by both paths:
     zero values to absent accounts, self-transfers, calldata to EOAs (EIP-7623 floor), access
     lists, zero tips to an absent or an existing-but-empty fee recipient, a precompile as the
@@ -551,13 +554,13 @@ def test_plain_transfers_agree_with_the_evm_path(seed: int) -> None:
     fast = FastChain(stores[0].namespace("fast"), params, fast_transfers=True)
     slow = FastChain(stores[1].namespace("fast"), params, fast_transfers=False)
     taken: list[int] = []
-    plain = fast._apply_plain_transfer
+    plain = execution.apply_plain_transfer
 
     def counted(*args: Any) -> int:
         taken.append(len(taken) + 1)
         return int(plain(*args))
 
-    fast._apply_plain_transfer = counted  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(execution, "apply_plain_transfer", counted)
     senders = [ALICE, BOB, CAROL]
     targets = [addr(a) for a in (ALICE, BOB, CAROL, DAVE, NOBODY)] + [b"\x00" * 19 + b"\x04"]
     nonces = dict.fromkeys(range(3), 0)
