@@ -6,6 +6,7 @@ new`, beacon, `prepare phase2`, `groth16 setup`, `zkey beacon`, the verification
 runs twice and must write byte-identical files.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,11 +15,16 @@ import pytest
 
 from zkbraid.proving import artifacts
 from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, circuit_digest
-from zkbraid.proving.build import make_dev_ptau, make_dev_zkey, run_circom
+from zkbraid.proving.build import make_dev_ptau, make_dev_zkey, run_circom, sha256_file
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.tools import quiet
+from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.verifying_key import VerifyingKeyMismatch, verifying_key_hash
 from zkbraid.zk.params import DEFAULT_PARAMS
+
+VK_VECTOR = Path(__file__).resolve().parents[1] / "vectors" / "product_verification_key.json"
+PRODUCT_ZKEY_SHA256 = "c0299ed2a965c301dd7a8ad9517c502bce8350f61232d4f710ea7889b6462ca7"
+PRODUCT_VK_HASH = "801c3a5bfd5682f23fb7b6bd4516ed8f9061c5d24f97d4ce49e96bd5895be989"
 
 SMALL_CIRCUIT = """pragma circom 2.1.0;
 template Product() { signal input a; signal input b; signal output c; c <== a * b; }
@@ -59,6 +65,11 @@ def test_dev_keys_are_byte_identical_across_builds(
     two_builds: tuple[dict[str, bytes], Path],
 ) -> None:
     files, _ = two_builds
+    # And the same bytes as on the machine that froze these values: other machines, CI, a
+    # browser prover all get these keys (a snarkjs or circom upgrade changes the digest anyway).
+    assert hashlib.sha256(files["product.zkey"]).hexdigest() == PRODUCT_ZKEY_SHA256
+    assert verifying_key_hash(files["verification_key.json"].decode()).hex() == PRODUCT_VK_HASH
+    assert files["verification_key.json"] == VK_VECTOR.read_bytes()
     # The beacon is the key's only contribution, recorded by name (no host, no time).
     assert b"zkbraid dev keys beacon (INSECURE)" in files["product.zkey"]
     vkey = json.loads(files["verification_key.json"])
@@ -103,3 +114,14 @@ def test_cache_key_names_the_procedure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()
     monkeypatch.setattr(artifacts, "DEV_KEYS_PROCEDURE", 1)
     assert circuit_digest() != digest
+
+
+def test_built_dev_keys_record_their_hash(dev_keys: CircuitKeys) -> None:
+    # The chain's keys: their hash is what genesis pins, and every reader computes the same.
+    manifest = dev_keys.keys_manifest
+    assert manifest["insecure"] is True and manifest["procedure"] == artifacts.DEV_KEYS_PROCEDURE
+    assert manifest["beacon"]["text"] == artifacts.DEV_KEYS_BEACON_TEXT
+    assert manifest["verifying_key_hash"] == "0x" + dev_keys.verifying_key_hash.hex()
+    assert ProofVerifier.from_keys(dev_keys).key_hash == dev_keys.verifying_key_hash
+    assert manifest["zkey_sha256"] == sha256_file(dev_keys.zkey)
+    assert "public beacon" in (dev_keys.keys_dir / "README.txt").read_text()
