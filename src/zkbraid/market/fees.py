@@ -1,0 +1,45 @@
+"""ZK-chain fees: every ZK-chain transaction pays at least its type's minimum in ZKPoW, from the
+balance of the Ethereum address bound to its sender (ARCHITECTURE.md, "the life of a ZK-chain
+transaction", step 1). The fee goes into the proving market's pool (market/state.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkbraid.errors import InsufficientFunds
+from zkbraid.zk.transactions import NftMint, NftTransfer, RegisterKey, Transfer, ZkTransaction
+
+ZKPOW_DECIMALS = 18
+ONE_ZKPOW = 10**ZKPOW_DECIMALS
+
+
+class FeeTooLow(InsufficientFunds):
+    """The ZKPoW fee offered is below the fee schedule for this transaction type."""
+
+
+@dataclass(frozen=True)
+class FeeSchedule:
+    """Minimum ZKPoW fee of each ZK-chain transaction type (in ZKPoW base units)."""
+
+    register_key: int = ONE_ZKPOW // 100
+    transfer: int = ONE_ZKPOW // 100
+    nft_mint: int = ONE_ZKPOW // 50
+    nft_transfer: int = ONE_ZKPOW // 100
+
+    def minimum(self, tx: ZkTransaction) -> int:
+        """The schedule's minimum fee for `tx`'s type."""
+        if isinstance(tx, RegisterKey):
+            return self.register_key
+        if isinstance(tx, Transfer):
+            return self.transfer
+        if isinstance(tx, NftMint):
+            return self.nft_mint
+        if isinstance(tx, NftTransfer):
+            return self.nft_transfer
+        raise TypeError(type(tx))
+
+    def check(self, tx: ZkTransaction) -> None:
+        """Raises FeeTooLow when `tx` offers less than its type's minimum."""
+        need = self.minimum(tx)
+        if tx.fee < need:
+            raise FeeTooLow(f"fee {tx.fee} is below the minimum {need} for {type(tx).__name__}")

@@ -1,0 +1,181 @@
+"""The node's pending state: what it admitted and has not yet seen ordered, and what that
+changes for the next admission (CometBFT's CheckTx with its recheck).
+
+A transaction is admitted against the committed state plus what is pending: the sender's next
+ZK-chain, fast-chain and market nonces, the ZKPoW fees already promised, one pending key
+registration per address, one pending proof per transaction, one pending registration per
+prover, one pending bundle per batch. After each block the engine rechecks what is still pending,
+which rebuilds these from the new state; a transaction that no longer passes is dropped, and the
+reason kept for `braid tx`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from zkbraid.errors import BraidError
+from zkbraid.fast.txs import FastTx
+from zkbraid.ledger.envelope import TxKind, payload_hash, unwrap
+from zkbraid.market.market_txs import DeactivateProver, ProverHeartbeat, RegisterProver, SubmitBundle
+from zkbraid.market.transactions import Faucet, SubmitProof
+from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_transaction, decode
+from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock
+from zkbraid.sequencer.genesis import Genesis
+from zkbraid.sequencer.proof_acceptance import check_submission
+from zkbraid.sequencer.state import SequencerState
+from zkbraid.zk.transactions import RegisterKey, ZkTransaction
+
+MAX_DROPPED = 10_000
+
+
+class Mempool:
+    """Admitted, not yet ordered transactions, decoded once, and the pending counters."""
+
+    def __init__(self, max_dropped: int = MAX_DROPPED) -> None:
+        self.pending: dict[bytes, Decoded] = {}
+        self.dropped: OrderedDict[bytes, str] = OrderedDict()
+        """Why each recently dropped transaction was dropped (`Name: message`)."""
+        self._max_dropped = max_dropped
+        self._reset()
+
+    def _reset(self) -> None:
+        self._zk_nonces: dict[int, int] = {}
+        self._fast_nonces: dict[bytes, int] = {}
+        self._fees: dict[bytes, int] = {}
+        self._registering: set[bytes] = set()
+        self._proving: set[bytes] = set()
+        self._market_nonces: dict[bytes, int] = {}
+        self._registering_provers: set[bytes] = set()
+        self._bundling: set[int] = set()
+
+    # -- admission -------------------------------------------------------------------------
+
+    def admit(
+        self,
+        state: SequencerState,
+        genesis: Genesis,
+        raw: bytes,
+        *,
+        recheck: bool = False,
+        ordered: Callable[[bytes], bool] = lambda _: False,
+    ) -> bytes:
+        """Admits `raw` against the state and what is pending; returns its hash. `ordered`
+        tells whether a hash is already in a committed block. On a recheck a transaction that
+        no longer passes is dropped.
+
+        Raises AlreadyKnown and the named error of the first rule it breaks (nothing changes).
+        """
+        try:
+            return self._admit(state, genesis, raw, recheck, ordered)
+        except BraidError as e:
+            if recheck:
+                tx_hash = _safe_hash(raw)
+                if tx_hash is not None:
+                    self._drop(tx_hash, f"{e.name}: {e}")
+            raise
+
+    def _admit(
+        self,
+        state: SequencerState,
+        genesis: Genesis,
+        raw: bytes,
+        recheck: bool,
+        ordered: Callable[[bytes], bool],
+    ) -> bytes:
+        kind, payload = unwrap(raw)
+        tx_hash = payload_hash(payload)
+        if kind is TxKind.BLOCK_MARKER:
+            raise InvalidBlock("block markers are not transactions")
+        if not recheck and (tx_hash in self.pending or ordered(tx_hash)):
+            raise AlreadyKnown(f"transaction 0x{tx_hash.hex()} is already known")
+        # a recheck finds the decoded transaction pending; a first check decodes it
+        checked = self.pending.get(tx_hash) or decode(raw, state.fast)
+        tx = checked.tx
+        if isinstance(tx, FastTx):
+            fast_tx = state.fast.check_transaction(
+                payload, pending_nonce=self._fast_nonces.get(tx.sender)
+            )
+            self._fast_nonces[fast_tx.sender] = fast_tx.nonce + 1
+            checked = Decoded(kind, tx_hash, raw, fast_tx)
+        elif isinstance(tx, SubmitProof):
+            if tx.tx_hash in self._proving:
+                raise AlreadyKnown("a proof of this transaction is already pending")
+            check_submission(state, genesis, tx)
+            self._proving.add(tx.tx_hash)
+        elif isinstance(tx, Faucet):
+            check_faucet(genesis.params)
+        elif isinstance(tx, RegisterProver):
+            if tx.prover in self._registering_provers:
+                raise AlreadyKnown(f"a registration of prover 0x{tx.prover.hex()} is already pending")
+            state.market.check(tx)
+            self._registering_provers.add(tx.prover)
+        elif isinstance(tx, ProverHeartbeat | DeactivateProver):
+            state.market.check(tx, self._market_nonces.get(tx.prover))
+            self._market_nonces[tx.prover] = tx.nonce + 1
+        elif isinstance(tx, SubmitBundle):
+            if tx.batch in self._bundling:
+                raise AlreadyKnown(f"a bundle of batch {tx.batch} is already pending")
+            state.market.check(tx)
+            self._bundling.add(tx.batch)
+        else:
+            self._admit_zk(state, genesis, tx)
+        self.pending[tx_hash] = checked
+        return tx_hash
+
+    def _admit_zk(self, state: SequencerState, genesis: Genesis, tx: ZkTransaction) -> None:
+        if isinstance(tx, RegisterKey):
+            if tx.eth_address in self._registering:
+                raise AlreadyKnown("a key registration for this address is already pending")
+            nonce = None
+        else:
+            nonce = self._zk_nonces.get(tx.sender)
+        payer = check_zk_transaction(
+            state.zk,
+            state.zkpow,
+            genesis.params,
+            tx,
+            pending_nonce=nonce,
+            pending_fees=self._fees,
+        )
+        self._fees[payer] = self._fees.get(payer, 0) + tx.fee
+        if isinstance(tx, RegisterKey):
+            self._registering.add(tx.eth_address)
+        else:
+            self._zk_nonces[tx.sender] = tx.nonce + 1
+
+    # -- after a block ---------------------------------------------------------------------
+
+    def ordered(self, tx_hashes: list[bytes]) -> None:
+        """Forgets the transactions a committed block ordered, and every pending counter: the
+        engine's recheck of what remains rebuilds them from the new state."""
+        for h in tx_hashes:
+            self.pending.pop(h, None)
+        self._reset()
+
+    def _drop(self, tx_hash: bytes, reason: str) -> None:
+        self.pending.pop(tx_hash, None)
+        self.dropped[tx_hash] = reason
+        while len(self.dropped) > self._max_dropped:
+            self.dropped.popitem(last=False)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, tx_hash: bytes) -> Decoded | None:
+        return self.pending.get(tx_hash)
+
+    def zk_nonce(self, account: int) -> int | None:
+        return self._zk_nonces.get(account)
+
+    def fast_nonce(self, address: bytes) -> int | None:
+        return self._fast_nonces.get(address)
+
+    def market_nonce(self, prover: bytes) -> int | None:
+        return self._market_nonces.get(prover)
+
+
+def _safe_hash(raw: bytes) -> bytes | None:
+    try:
+        return payload_hash(unwrap(raw)[1])
+    except BraidError:
+        return None

@@ -1,0 +1,38 @@
+"""A block as consensus decides it, and what applying it yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkbraid.ledger.block import BlockHeader
+from zkbraid.ledger.store import ProofJobRecord
+from zkbraid.market.step import BlockOutcome
+from zkbraid.sequencer.receipts import TxReceipt
+
+
+@dataclass(frozen=True)
+class Block:
+    """Height, block time and the ordered transactions, the chain marker first (what
+    prepare_proposal returns and every validator is given)."""
+
+    height: int
+    time_ms: int
+    txs: tuple[bytes, ...]
+
+    @property
+    def body(self) -> tuple[bytes, ...]:
+        return self.txs[1:]
+
+
+@dataclass
+class BlockResult:
+    """The header a block computes to, its receipts, and what it leaves for the provers (each
+    committed ZK transaction's witness) and for aggregation (each accepted proof's bytes)."""
+
+    header: BlockHeader
+    receipts: list[TxReceipt]
+    proving_jobs: list[ProofJobRecord] = field(default_factory=list)
+    proofs: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """(transaction hash, proof) of each proof accepted in the block."""
+    market: BlockOutcome = field(default_factory=BlockOutcome)
+    """What the market's step did (fines, releases, assignments)."""

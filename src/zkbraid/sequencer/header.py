@@ -1,0 +1,97 @@
+"""The rules of a block's header and shape, checked before its body is applied, and the header
+a block computes to."""
+
+from __future__ import annotations
+
+from zkbraid.config import ChainParams
+from zkbraid.errors import BraidError
+from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind, tx_root
+from zkbraid.ledger.envelope import TxKind, read_marker, unwrap
+from zkbraid.sequencer.block import Block
+from zkbraid.sequencer.errors import InvalidBlock
+from zkbraid.sequencer.receipts import TxReceipt
+from zkbraid.sequencer.state import SequencerState
+
+ALLOWED_KINDS = {
+    ChainKind.ZK: frozenset({TxKind.ZK}),
+    ChainKind.FAST: frozenset({TxKind.FAST, TxKind.SEQUENCER}),
+}
+"""What each chain's blocks carry: ZK blocks ZK-chain transactions only; fast blocks the fast
+chain's and the sequencer's own (faucet, proofs, the market's transactions)."""
+
+
+def validate_block(state: SequencerState, params: ChainParams, block: Block) -> ChainKind:
+    """The chain of `block`, once it follows the state's head: the next height, a later time,
+    a chain marker first, no more transactions than its chain allows, each of a kind its chain
+    carries.
+
+    Raises InvalidBlock.
+    """
+    if not block.txs:
+        raise InvalidBlock("empty proposal: a block starts with its chain marker")
+    try:
+        chain = read_marker(block.txs[0])
+    except BraidError as e:
+        raise InvalidBlock(str(e)) from None
+    if block.height != state.height + 1:
+        raise InvalidBlock(f"height {block.height} does not follow {state.height}")
+    if state.head is not None and block.time_ms <= state.head.timestamp_ms:
+        raise InvalidBlock(
+            f"block time {block.time_ms} does not advance past {state.head.timestamp_ms}"
+        )
+    timing = params.timing
+    limit = timing.zk_max_txs if chain is ChainKind.ZK else timing.fast_max_txs
+    if len(block.body) > limit:
+        raise InvalidBlock(f"{len(block.body)} transactions exceed the limit of {limit}")
+    for raw in block.body:
+        try:
+            kind, _ = unwrap(raw)
+        except BraidError as e:
+            raise InvalidBlock(str(e)) from None
+        if kind not in ALLOWED_KINDS[chain]:
+            raise InvalidBlock(f"a {chain.name} block cannot carry a {kind.name} tx")
+    return chain
+
+
+def make_header(
+    state: SequencerState, chain: ChainKind, block: Block, receipts: list[TxReceipt]
+) -> BlockHeader:
+    """The header of `block` over the state after it (the state's head is still its parent)."""
+    chain_head = state.chain_heads[chain]
+    return BlockHeader(
+        height=block.height,
+        chain=chain,
+        chain_height=1 if chain_head is None else chain_head.chain_height + 1,
+        parent_hash=ZERO_HASH if state.head is None else state.head.hash,
+        chain_parent_hash=ZERO_HASH if chain_head is None else chain_head.hash,
+        timestamp_ms=block.time_ms,
+        tx_root=tx_root([r.hash for r in receipts]),
+        state_root=state.zk_root() if chain is ChainKind.ZK else state.fast.state_root,
+        app_hash=state.app_hash(),
+    )
+
+
+_FIELDS = (
+    ("height", "height"),
+    ("chain", "chain"),
+    ("chain_height", "chain height"),
+    ("parent_hash", "parent hash"),
+    ("chain_parent_hash", "chain parent hash"),
+    ("timestamp_ms", "time"),
+    ("tx_root", "transaction root"),
+    ("state_root", "state root"),
+    ("app_hash", "app hash"),
+)
+
+
+def check_header(claimed: BlockHeader, computed: BlockHeader) -> None:
+    """Raises InvalidBlock naming the first field where a block's given header differs from
+    the one it computes to."""
+    for name, label in _FIELDS:
+        want, got = getattr(claimed, name), getattr(computed, name)
+        if want != got:
+            show = (lambda v: "0x" + v.hex()) if isinstance(want, bytes) else str
+            raise InvalidBlock(
+                f"block {claimed.height}: its {label} is {show(want)}, the block computes to "
+                f"{show(got)}"
+            )

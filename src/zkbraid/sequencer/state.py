@@ -1,0 +1,96 @@
+"""The state the block transition reads and writes: both chains, the ZKPoW ledger, the proving
+market, and the heads of the global order and of each chain.
+
+Every part lives in its own namespace of one `KVStore` whose writes are buffered per block;
+nothing is durable until the node commits the block. The app hash commits each part once:
+`keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
+`keccak(ZKPoW root ‖ market root)` (a proof's acceptance is recorded in the market's job).
+"""
+
+from __future__ import annotations
+
+from eth_hash.auto import keccak
+
+from zkbraid.fast.chain import FastChain
+from zkbraid.ledger.block import BlockHeader, ChainKind, app_hash
+from zkbraid.ledger.kv import KVStore
+from zkbraid.market.state import Market
+from zkbraid.market.zkpow import ZkpowLedger
+from zkbraid.sequencer.genesis import Genesis
+from zkbraid.zk.state import ZkState
+
+
+class SequencerState:
+    """Both chains' states, the ZKPoW balances and the market, over one buffered KV store."""
+
+    def __init__(
+        self,
+        kv: KVStore,
+        genesis: Genesis,
+        head: BlockHeader | None = None,
+        chain_heads: dict[ChainKind, BlockHeader | None] | None = None,
+        *,
+        create: bool = False,
+    ) -> None:
+        """The state stored in `kv` after block `head` (None: genesis). With `create`, writes
+        the genesis state into an empty `kv` first (buffered, like a block's writes)."""
+        params = genesis.params
+        self.kv = kv
+        self._genesis = genesis
+        zk_kv = kv.namespace("zk")
+        self.fast = FastChain(kv.namespace("fast"), params.fast)
+        self.zkpow = ZkpowLedger(kv.namespace("seq.trie"), kv.namespace("seq"))
+        self.market = self._market()
+        if create:
+            self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
+            for address, amount in params.zkpow_alloc:
+                self.zkpow.credit(address, amount)
+        else:
+            self.zk = ZkState.load(zk_kv, params.zk)
+        self.head = head
+        self.chain_heads: dict[ChainKind, BlockHeader | None] = dict(
+            chain_heads or dict.fromkeys(ChainKind)
+        )
+
+    def _market(self) -> Market:
+        kv = self.kv
+        return Market(
+            self._genesis.params.market,
+            self.zkpow,
+            kv.namespace("market.trie"),
+            kv.namespace("market"),
+            kv.namespace("market.live"),
+        )
+
+    def reload(
+        self, head: BlockHeader | None, chain_heads: dict[ChainKind, BlockHeader | None]
+    ) -> None:
+        """Drops every write not yet committed and re-reads the state after block `head` (the
+        objects stay the same, so readers holding them see the reloaded state)."""
+        self.kv.discard()
+        self.fast.reload()
+        self.zkpow.reload()
+        self.market = self._market()
+        self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
+        self.head = head
+        self.chain_heads = dict(chain_heads)
+
+    @property
+    def height(self) -> int:
+        """The height of the last block applied (0: genesis)."""
+        return 0 if self.head is None else self.head.height
+
+    def zk_root(self) -> bytes:
+        return self.zk.root().to_bytes(32, "big")
+
+    def sequencer_root(self) -> bytes:
+        """The sequencer's own state: ZKPoW balances and the proving market."""
+        return bytes(keccak(self.zkpow.root + self.market.root))
+
+    def app_hash(self) -> bytes:
+        return app_hash(self.zk_root(), self.fast.state_root, self.sequencer_root())
+
+    def advance(self, header: BlockHeader) -> None:
+        """Makes `header` the head of the global order and of its chain."""
+        self.head = header
+        self.chain_heads[header.chain] = header

@@ -1,0 +1,209 @@
+"""The sequencer's block transition, read as its specification (after EELS's
+`state_transition`): validate the block's header, apply its body transaction by transaction,
+run the proving market's step, compute the header, and compare it with the header the block was
+given, if any.
+
+    state_transition(state, genesis, block, claimed) -> BlockResult
+
+It reads nothing but the state, the block and the genesis (the verifying key included): no
+clock, no randomness, no node setting. The proposer (prepare_proposal), every validator
+(process_proposal, finalize_block) and a node replaying another's blocks run this same code,
+so they compute the same header or refuse the block.
+
+A transaction that breaks a rule fails in its block with a named error and changes nothing;
+only a block that breaks the block rules, or whose given header differs from the computed one,
+is invalid (`InvalidBlock`). After InvalidBlock the state holds a half-applied block: the
+caller discards it (`KVStore.discard`) and reloads the state from its last commit.
+"""
+
+from __future__ import annotations
+
+from zkbraid.errors import BraidError
+from zkbraid.fast.txs import FastTx
+from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind
+from zkbraid.ledger.envelope import TxKind, payload_hash, unwrap
+from zkbraid.ledger.store import ProofJobRecord
+from zkbraid.market.market_txs import MarketTx
+from zkbraid.market.transactions import Faucet, SubmitProof
+from zkbraid.proving.prover import ProofJob
+from zkbraid.proving.statement import pubdata
+from zkbraid.proving.witness import apply_with_witness
+from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_fee, decode
+from zkbraid.sequencer.block import Block, BlockResult
+from zkbraid.sequencer.genesis import Genesis
+from zkbraid.sequencer.header import check_header, make_header, validate_block
+from zkbraid.sequencer.proof_acceptance import accept_proof
+from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
+from zkbraid.sequencer.state import SequencerState
+from zkbraid.zk.transactions import ZkTransaction
+
+DecodeCache = dict[bytes, Decoded]
+"""Transactions already decoded (by the mempool), by hash: decoding is pure, so a cached
+decoding is the one the block would make."""
+
+
+def state_transition(
+    state: SequencerState,
+    genesis: Genesis,
+    block: Block,
+    claimed: BlockHeader | None = None,
+    decoded: DecodeCache | None = None,
+) -> BlockResult:
+    """Applies `block` to `state` and returns its header and receipts. With `claimed` (a block
+    replayed from another node or from storage) the computed header must equal it.
+
+    Raises InvalidBlock.
+    """
+    params = genesis.params
+    chain = validate_block(state, params, block)
+    if chain is ChainKind.ZK:
+        receipts, jobs = apply_zk_body(state, genesis, block, decoded or {})
+        proofs: list[tuple[bytes, bytes]] = []
+    else:
+        receipts, proofs = apply_fast_body(state, genesis, block, decoded or {})
+        jobs = []
+    previous = ZERO_HASH if state.head is None else state.head.hash
+    outcome = state.market.on_block(block.height, previous, block.time_ms)
+    header = make_header(state, chain, block, receipts)
+    if claimed is not None:
+        check_header(claimed, header)
+    state.advance(header)
+    return BlockResult(header, receipts, jobs, proofs, outcome)
+
+
+# -- the ZK chain ----------------------------------------------------------------------------
+
+
+def apply_zk_body(
+    state: SequencerState, genesis: Genesis, block: Block, decoded: DecodeCache
+) -> tuple[list[TxReceipt], list[ProofJobRecord]]:
+    """Executes a ZK block's transactions in order; each one that executes leaves a proving
+    job (its witness) and a job of the proving market."""
+    receipts: list[TxReceipt] = []
+    jobs: list[ProofJobRecord] = []
+    for index, raw in enumerate(block.body):
+        tx_hash = _hash(raw)
+        try:
+            tx = _decoded(raw, tx_hash, state, decoded).tx
+            if not isinstance(tx, ZkTransaction):
+                raise TypeError(type(tx))  # validate_block admits ZK-chain envelopes only
+            result, job = apply_zk_transaction(state, genesis, tx_hash, tx, block)
+        except BraidError as e:
+            receipts.append(_failed(tx_hash, block.height, index, TxKind.ZK, raw, e))
+            continue
+        jobs.append(ProofJobRecord(tx_hash, block.height, index, job.to_json()))
+        receipts.append(TxReceipt(tx_hash, block.height, index, TxKind.ZK, raw, True, None, result))
+    return receipts, jobs
+
+
+def apply_zk_transaction(
+    state: SequencerState, genesis: Genesis, tx_hash: bytes, tx: ZkTransaction, block: Block
+) -> tuple[ZkTxResult, ProofJob]:
+    """One ZK-chain transaction: its fee rules, the STF (with the circuit's witness), the fee
+    debited in ZKPoW, and its job in the market (the statement its proof must show: the roots
+    around it and its public data record).
+
+    Raises the fee's and the STF's named errors and MalformedPubdata, before changing anything.
+    """
+    params = genesis.params
+    payer = check_zk_fee(state.zk, state.zkpow, params, tx)
+    record = pubdata(tx)
+    receipt, witness = apply_with_witness(state.zk, tx, params.zk)
+    state.zkpow.debit(payer, tx.fee)
+    state.market.job_committed(
+        tx_hash,
+        tx.fee,
+        receipt.old_root,
+        receipt.new_root,
+        block.height,
+        block.time_ms,
+        pubdata=record,
+    )
+    result = ZkTxResult(receipt.tx_type, tx.fee, receipt.account_index, receipt.nft_id)
+    return result, ProofJob(tx, witness)
+
+
+# -- the fast chain and the sequencer's own transactions -------------------------------------
+
+
+def apply_fast_body(
+    state: SequencerState, genesis: Genesis, block: Block, decoded: DecodeCache
+) -> tuple[list[TxReceipt], list[tuple[bytes, bytes]]]:
+    """A fast block: the sequencer's transactions (proofs, the market's, the faucet) in order,
+    then the fast chain's EVM block over its transactions and the faucet's credits."""
+    receipts: list[TxReceipt] = []
+    proofs: list[tuple[bytes, bytes]] = []
+    evm_txs: list[tuple[int, bytes, FastTx]] = []
+    credits: list[tuple[bytes, int]] = []
+    for index, raw in enumerate(block.body):
+        tx_hash = _hash(raw)
+        kind = unwrap(raw)[0]
+        try:
+            tx = _decoded(raw, tx_hash, state, decoded).tx
+            if isinstance(tx, FastTx):
+                evm_txs.append((index, raw, tx))
+                continue
+            result = apply_sequencer_transaction(state, genesis, tx, block)
+        except BraidError as e:
+            receipts.append(_failed(tx_hash, block.height, index, kind, raw, e))
+            continue
+        if isinstance(tx, SubmitProof):
+            proofs.append((tx.tx_hash, tx.proof))
+        if isinstance(result, FaucetResult):
+            credits.append((result.address, result.fast_wei))
+        receipts.append(TxReceipt(tx_hash, block.height, index, kind, raw, True, None, result))
+    evm = state.fast.execute_block(
+        [t for _, _, t in evm_txs], timestamp=block.time_ms // 1000, credits=credits
+    )
+    for (index, raw, ftx), outcome in zip(evm_txs, evm.outcomes, strict=True):
+        receipts.append(
+            TxReceipt(
+                ftx.hash,
+                block.height,
+                index,
+                TxKind.FAST,
+                raw,
+                outcome.included,
+                outcome.error,
+                FastTxResult(evm.number, outcome.status, outcome.gas_used),
+            )
+        )
+    receipts.sort(key=lambda r: r.index)
+    return receipts, proofs
+
+
+def apply_sequencer_transaction(
+    state: SequencerState, genesis: Genesis, tx: object, block: Block
+) -> Result:
+    """A proof submission, a market transaction or a faucet request.
+
+    Raises the rule's named error, before changing anything.
+    """
+    if isinstance(tx, SubmitProof):
+        return accept_proof(state, genesis, tx, block.height, block.time_ms)
+    if isinstance(tx, Faucet):
+        faucet = genesis.params.faucet
+        check_faucet(genesis.params)
+        state.zkpow.credit(tx.address, faucet.zkpow)
+        return FaucetResult(tx.address, faucet.zkpow, faucet.fast_wei)
+    if isinstance(tx, MarketTx):
+        return state.market.apply(tx, block.height, block.time_ms)
+    raise TypeError(type(tx))
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _hash(raw: bytes) -> bytes:
+    return payload_hash(unwrap(raw)[1])
+
+
+def _decoded(raw: bytes, tx_hash: bytes, state: SequencerState, cache: DecodeCache) -> Decoded:
+    cached = cache.get(tx_hash)
+    return cached if cached is not None and cached.raw == raw else decode(raw, state.fast)
+
+
+def _failed(
+    tx_hash: bytes, height: int, index: int, kind: TxKind, raw: bytes, e: BraidError
+) -> TxReceipt:
+    return TxReceipt(tx_hash, height, index, kind, raw, False, f"{e.name}: {e}")
