@@ -35,28 +35,17 @@ class FastParams:
     min_base_fee: int = GWEI
     #: Largest accepted raw transaction, in bytes (geth's txpool uses 128 KiB too).
     max_tx_size: int = 128 * 1024
-    #: Tip that `eth_maxPriorityFeePerGas` suggests (and `eth_gasPrice` adds to the base fee):
-    #: the fast chain has no tip auction, so wallets need not pay one.
-    suggested_priority_fee: int = 0
     #: Priority fees go to this address (there is no proposer reward on the fast chain).
     fee_recipient: bytes = b"\x00" * 20
     #: `web3_clientVersion`.
     client_version: str = "zkbraid/0.1.0/fast-evm/py-evm-0.12.1b1"
-    #: Widest block range one `eth_getLogs` call may scan.
-    max_log_block_range: int = 2_000
-    #: Most logs one `eth_getLogs` call may return.
-    max_log_results: int = 10_000
-    #: Gas given to `eth_call` / cap for `eth_estimateGas` when the caller gives none.
-    rpc_gas_cap: int = 50_000_000
-    #: Most blocks one `eth_feeHistory` call may cover.
-    max_fee_history_blocks: int = 1_024
 
     def __post_init__(self) -> None:
         if not 0 < self.chain_id < 2**64:
             raise ValueError(f"chain_id must be in (0, 2^64), got {self.chain_id}")
         if not 21_000 <= self.block_gas_limit < 2**63:
             raise ValueError(f"block_gas_limit out of range: {self.block_gas_limit}")
-        if self.initial_base_fee < 0 or self.min_base_fee < 0 or self.suggested_priority_fee < 0:
+        if self.initial_base_fee < 0 or self.min_base_fee < 0:
             raise ValueError("fees must not be negative")
         if self.base_fee_adjusts and self.initial_base_fee < self.min_base_fee:
             raise ValueError("initial_base_fee is below min_base_fee")

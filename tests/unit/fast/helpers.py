@@ -12,11 +12,14 @@ from eth_utils.address import to_checksum_address
 
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.params import FastParams
+from zkbraid.fast.rpc import RpcLimits
 from zkbraid.ledger.kv import KVStore, memory_store
 
 CHAIN_ID = 0x7A6C
 GWEI = 10**9
 ETHER = 10**18
+#: The gas an `eth_call` gets when it names none (the RPC's default limit).
+GAS_CAP = RpcLimits().rpc_gas_cap
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 ALICE, BOB, CAROL, DAVE = (Account.from_key((i + 1).to_bytes(32, "big")) for i in range(4))

@@ -34,6 +34,7 @@ from .helpers import (
     CAROL,
     DAVE,
     ETHER,
+    GAS_CAP,
     GWEI,
     NOBODY,
     addr,
@@ -321,7 +322,7 @@ def test_contract_deploy_call_logs_and_revert() -> None:
     assert reverted.error == "execution reverted: no points"
     assert custom.included and custom.status == 0
     assert chain.get_storage(game, 0) == 12
-    total = chain.call(CallRequest(to=game, data=selector("total()")))
+    total = chain.call(CallRequest(to=game, data=selector("total()")), gas_cap=GAS_CAP)
     assert int.from_bytes(total, "big") == 12
     record = chain.block_by_number(2)
     assert record is not None
@@ -339,7 +340,7 @@ def test_calls_see_block_context_and_revert_data() -> None:
     _, chain = new_chain()
     game = deploy_game(chain)
     chain.execute_block([], timestamp=5)
-    out = chain.call(CallRequest(to=game, data=selector("blockInfo()")))
+    out = chain.call(CallRequest(to=game, data=selector("blockInfo()")), gas_cap=GAS_CAP)
     number, timestamp, base_fee, parent_hash = abi_decode(
         ["uint256", "uint256", "uint256", "bytes32"], out
     )
@@ -347,19 +348,28 @@ def test_calls_see_block_context_and_revert_data() -> None:
     assert base_fee == 0  # no fee fields: geth's NoBaseFee
     assert parent_hash == chain.block_hash(1)
     echo = call_data("echo(bytes)", ["bytes"], [b"x" * 100])
-    assert abi_decode(["bytes"], chain.call(CallRequest(to=game, data=echo))) == (b"x" * 100,)
+    assert abi_decode(["bytes"], chain.call(CallRequest(to=game, data=echo), gas_cap=GAS_CAP)) == (
+        b"x" * 100,
+    )
     with pytest.raises(ExecutionReverted) as info:
-        chain.call(CallRequest(to=game, data=call_data("score(uint256)", ["uint256"], [2000])))
+        chain.call(
+            CallRequest(to=game, data=call_data("score(uint256)", ["uint256"], [2000])),
+            gas_cap=GAS_CAP,
+        )
     assert info.value.data == selector("TooMany(uint256)") + abi_encode(["uint256"], [2000])
     assert info.value.rpc_data == "0x" + info.value.data.hex()
     gas = chain.estimate_gas(
-        CallRequest(sender=addr(BOB), to=game, data=call_data("score(uint256)", ["uint256"], [5]))
+        CallRequest(sender=addr(BOB), to=game, data=call_data("score(uint256)", ["uint256"], [5])),
+        gas_cap=GAS_CAP,
     )
     assert 50_000 < gas < 100_000
     # The estimate is enough: the real transaction succeeds with it.
     raw = sign(BOB, nonce=0, to=game, gas=gas, data=call_data("score(uint256)", ["uint256"], [5]))
     assert chain.execute_block([chain.check_transaction(raw)], timestamp=6).outcomes[0].status == 1
-    assert chain.estimate_gas(CallRequest(sender=addr(BOB), to=addr(CAROL), value=1)) == 21_000
+    assert (
+        chain.estimate_gas(CallRequest(sender=addr(BOB), to=addr(CAROL), value=1), gas_cap=GAS_CAP)
+        == 21_000
+    )
 
 
 # -- credits --------------------------------------------------------------------------------

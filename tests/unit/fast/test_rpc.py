@@ -18,7 +18,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from zkbraid.errors import BraidError, MalformedInput
 from zkbraid.fast.chain import FastChain, FastTx
 from zkbraid.fast.errors import BlockNotFound, LogQueryTooLarge
-from zkbraid.fast.rpc import EthApi
+from zkbraid.fast.rpc import EthApi, RpcLimits
 from zkbraid.ledger.kv import KVStore
 
 from .game import GAME_ABI, GAME_BYTECODE
@@ -258,10 +258,11 @@ def test_get_logs_filters(node: Node) -> None:
 
 
 def test_log_range_bound() -> None:
-    _, chain = new_chain(max_log_block_range=3)
+    _, chain = new_chain()
     for t in range(5):
         chain.execute_block([], t)
-    api = EthApi(chain, submit=lambda raw: b"", pending_nonce=lambda a: None)
+    limits = RpcLimits(max_log_block_range=3)
+    api = EthApi(chain, submit=lambda raw: b"", pending_nonce=lambda a: None, limits=limits)
     assert api.eth_getLogs([{"fromBlock": "0x1", "toBlock": "0x3"}]) == []
     with pytest.raises(LogQueryTooLarge, match="more than 3 blocks"):
         api.eth_getLogs([{"fromBlock": "0x0", "toBlock": "latest"}])
