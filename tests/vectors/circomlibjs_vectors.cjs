@@ -6,7 +6,18 @@
 //   sign:     [{prv: hex32, msg}, ...]            -> [{ax, ay, r8x, r8y, s}, ...] (signPoseidon)
 //   verify:   [{msg, r8x, r8y, s, ax, ay}, ...]   -> [bool, ...]                  (verifyPoseidon)
 //   pack:     [[x, y], ...]                       -> [hex32, ...]                 (packPoint)
-// Used by tests/unit/crypto; run from the repository root so node finds node_modules.
+//   unpack:   [hex32, ...]                        -> [[x, y] | null, ...]         (unpackPoint)
+//   add:      [[[x, y], [x, y]], ...]             -> [[x, y], ...]                (addPoint)
+//   mul:      [[[x, y], k], ...]                  -> [[x, y], ...]                (mulPointEscalar)
+//   points:   [[x, y], ...]                       -> [{inCurve, inSubgroup}, ...]
+// and the answer's `version` is circomlibjs's.
+//
+// tests/vectors/circomlibjs.py builds the request and freezes request and answer as
+// tests/vectors/circomlibjs.json (`python -m tests.vectors.circomlibjs --write`), which the
+// tests read without node; one test reruns this script and compares. Run from the repository
+// root so node finds node_modules.
+const fs = require("fs");
+const path = require("path");
 const { buildEddsa, buildPoseidon } = require("circomlibjs");
 
 async function main() {
@@ -39,11 +50,33 @@ async function main() {
       ),
     );
   }
+  const point = ([x, y]) => [F.e(BigInt(x)), F.e(BigInt(y))];
+  const pair = (P) => [str(P[0]), str(P[1])];
+  if (req.unpack) {
+    out.unpack = req.unpack.map((hex) => {
+      const P = eddsa.babyJub.unpackPoint(Buffer.from(hex, "hex"));
+      return P === null ? null : pair(P);
+    });
+  }
+  if (req.add) {
+    out.add = req.add.map(([a, b]) => pair(eddsa.babyJub.addPoint(point(a), point(b))));
+  }
+  if (req.mul) {
+    out.mul = req.mul.map(([a, k]) => pair(eddsa.babyJub.mulPointEscalar(point(a), BigInt(k))));
+  }
+  if (req.points) {
+    out.points = req.points.map((p) => ({
+      inCurve: eddsa.babyJub.inCurve(point(p)),
+      inSubgroup: eddsa.babyJub.inSubgroup(point(p)),
+    }));
+  }
   if (req.pack) {
     out.pack = req.pack.map(([x, y]) =>
       Buffer.from(eddsa.babyJub.packPoint([F.e(BigInt(x)), F.e(BigInt(y))])).toString("hex"),
     );
   }
+  const manifest = path.join(path.dirname(require.resolve("circomlibjs")), "..", "package.json");
+  out.version = JSON.parse(fs.readFileSync(manifest, "utf8")).version;
   process.stdout.write(JSON.stringify(out));
 }
 

@@ -1,0 +1,1 @@
+"""Reference vectors shared by the tests (frozen JSON and the scripts that make them)."""
