@@ -5,10 +5,13 @@ The circuit, its public inputs and the transaction commitment: circuits/README.m
 How the node uses it (each call names its module):
 
 1. Keys, at start-up. `build.build_dev_keys(params)` compiles the circuit and makes INSECURE
-   development keys, cached under build/circuits/<digest>/ (about six minutes the first time
+   development keys, cached under build/circuits/<digest>/ (two to six minutes the first time
    on a 2-core machine, instant afterwards; `python -m zkbraid.proving.build` does the same
-   with progress). `artifacts.find_keys(params, "dev" | "<ceremony keys>")` only looks them up
-   (raises `ArtifactsMissing`).
+   with progress). They are reproducible: the same sources and powers of tau give the same
+   bytes everywhere. `artifacts.find_keys(params, "dev" | "<ceremony keys>")` only looks them
+   up (raises `ArtifactsMissing`). `CircuitKeys.verifying_key_hash` (verifying_key.py) is the
+   32-byte hash genesis pins; `CircuitKeys.check_verifying_key_hash(expected)` raises
+   `VerifyingKeyMismatch` for other keys.
 2. Committing a ZK block. For each transaction, call
    `witness.apply_with_witness(state, tx, params)` instead of `stf.apply_transaction`: same
    receipt, same rejections, plus the `ProofWitness` (circuit inputs read around the STF; no
