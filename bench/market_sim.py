@@ -3,8 +3,8 @@
 Blocks come every 100 ms of simulated time (the fast chain's interval under load), each with its
 hash, as the node makes them; every 2 s one of them carries the ZK-chain transactions that arrived
 since (a ZK block). Every block's proofs, bundles, heartbeats and deactivations go through the
-market exactly as the node will feed them, signed market transactions included (rules.py), and the
-market's step assigns, fines and reassigns.
+market exactly as the node will feed them, signed market transactions included (market/state.py),
+and the market's step assigns, fines and reassigns (market/step.py).
 
 Synthetic provers: 70% command-line workers (groth16py, median 3.6 s a proof) and 30% browsers
 (snarkjs in headless Chromium, median 7.0 s), log-normal around those medians (the figures
@@ -41,6 +41,7 @@ from eth_keys.datatypes import PrivateKey
 
 from bench.common import percentile, report
 from zkbraid.ledger.kv import memory_store
+from zkbraid.market.errors import JobClosed, NotAssignee
 from zkbraid.market.market_txs import (
     BundleEntry,
     MarketTx,
@@ -50,7 +51,9 @@ from zkbraid.market.market_txs import (
     sign_register,
 )
 from zkbraid.market.params import MarketParams
-from zkbraid.market.rules import JobClosed, JobKind, Market, NotAssignee
+from zkbraid.market.receipts import ProverReceipt
+from zkbraid.market.records import JobKind
+from zkbraid.market.state import Market
 from zkbraid.market.zkpow import ZkpowLedger
 
 BLOCK_MS = 100
@@ -224,7 +227,8 @@ class Simulation:
         started = time.perf_counter()
         for tx in (txs or []) + self.pending_txs:
             receipt = market.apply(tx, self.height, t)
-            stats.released += len(receipt.get("released", ()))
+            if isinstance(receipt, ProverReceipt):
+                stats.released += len(receipt.released)
         self.pending_txs = []
         out = market.on_block(self.height, self.block_hash, t)
         market_root = market.root

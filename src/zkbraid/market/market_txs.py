@@ -20,6 +20,7 @@ registration needs none: an address registers once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import rlp
 from eth_hash.auto import keccak
@@ -184,8 +185,9 @@ class SubmitBundle:
     prover: bytes
     signature: bytes
 
-    @property
+    @cached_property
     def hash(self) -> bytes:
+        """The bundle's hash (computed once: the signature check and the market both need it)."""
         return bundle_hash(self.batch, [e.commitment() for e in self.entries])
 
     def encode(self) -> bytes:

@@ -16,121 +16,17 @@ then costs one deadline per job it held, not one per deadline until its window l
 
 Activity is evaluated at each block's step (`expire`), as of that block's height and time;
 between two blocks it is what the last step found. The registry is the in-memory view; the
-market (rules.py) persists the records it marks dirty.
+market (book.py) stores the records it marks dirty.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
-from zkbraid.errors import NonceError, NotFound, Unauthorized
-from zkbraid.ledger.trie import RLPItem, rlp_decode, rlp_encode
+from zkbraid.market.errors import AlreadyRegistered, MarketNonceMismatch, UnknownProver
 from zkbraid.market.params import MarketParams, period_passed
-
-
-class AlreadyRegistered(Unauthorized):
-    """A registration for an address that is already a registered prover."""
-
-
-class UnknownProver(NotFound):
-    """A heartbeat or deactivation of an address that never registered as a prover."""
-
-
-class MarketNonceMismatch(NonceError):
-    """A heartbeat or deactivation whose nonce is not the prover's next market nonce."""
-
-
-def _int(raw: Any) -> int:
-    return int.from_bytes(raw, "big")
-
-
-def _items(fields: Sequence[Any]) -> list[RLPItem]:
-    out: list[RLPItem] = []
-    for f in fields:
-        if isinstance(f, int):
-            out.append(f.to_bytes((f.bit_length() + 7) // 8, "big"))
-        elif isinstance(f, bytes):
-            out.append(f)
-        else:
-            out.append(_items(f))
-    return out
-
-
-def encode_record(fields: Sequence[Any]) -> bytes:
-    """The RLP of a market record's fields: byte strings, non-negative integers (big-endian, no
-    leading zeros) and lists of them (the fast chain's encoder: pyrlp's is ten times slower)."""
-    return rlp_encode(_items(fields))
-
-
-def decode_record(raw: bytes) -> tuple[Any, ...]:
-    """A market record's fields (integers as their big-endian bytes)."""
-    item = rlp_decode(raw)
-    if not isinstance(item, tuple):
-        raise ValueError("a market record is an RLP list")
-    return item
-
-
-@dataclass
-class ProverRecord:
-    """A registered prover: its key, liveness and record of work (what `braid market` shows)."""
-
-    address: bytes
-    public_key: bytes
-    registered_height: int
-    seen_height: int
-    """Height of the last heartbeat (or registration, accepted proof or bundle)."""
-    seen_ms: int
-    """Block time of the last heartbeat."""
-    live: bool = True
-    """False from a deactivation until the next heartbeat."""
-    nonce: int = 0
-    """The nonce the next heartbeat or deactivation must carry."""
-    benched: bool = False
-    """Missed a deadline since its last heartbeat (not assignable, if the params say so)."""
-    jobs_done: int = 0
-    earned: int = 0
-    fines: int = 0
-    fined: int = 0
-    """Total ZKPoW fined."""
-
-    def encode(self) -> bytes:
-        return encode_record(
-            [
-                self.address,
-                self.public_key,
-                self.registered_height,
-                self.seen_height,
-                self.seen_ms,
-                int(self.live),
-                self.nonce,
-                int(self.benched),
-                self.jobs_done,
-                self.earned,
-                self.fines,
-                self.fined,
-            ]
-        )
-
-    @classmethod
-    def decode(cls, raw: bytes) -> ProverRecord:
-        a, k, reg, sh, sm, live, nonce, benched, done, earned, fines, fined = decode_record(raw)
-        return cls(
-            bytes(a),
-            bytes(k),
-            _int(reg),
-            _int(sh),
-            _int(sm),
-            bool(_int(live)),
-            _int(nonce),
-            bool(_int(benched)),
-            _int(done),
-            _int(earned),
-            _int(fines),
-            _int(fined),
-        )
+from zkbraid.market.records import ProverRecord
 
 
 class ProverRegistry:

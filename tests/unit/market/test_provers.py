@@ -6,14 +6,10 @@ import random
 
 import pytest
 
+from zkbraid.market.errors import AlreadyRegistered, MarketNonceMismatch, UnknownProver
 from zkbraid.market.params import MarketParams
-from zkbraid.market.provers import (
-    AlreadyRegistered,
-    MarketNonceMismatch,
-    ProverRecord,
-    ProverRegistry,
-    UnknownProver,
-)
+from zkbraid.market.provers import ProverRegistry
+from zkbraid.market.records import ProverRecord
 
 P = MarketParams()  # window 40 blocks / 60 s, deadline 10 blocks / 20 s
 A, B = b"\xaa" * 20, b"\xbb" * 20

@@ -14,6 +14,16 @@ from eth_hash.auto import keccak
 from eth_keys.datatypes import PrivateKey
 
 from zkbraid.ledger.kv import KVStore, memory_store
+from zkbraid.market.errors import (
+    BlockOutOfOrder,
+    DuplicateJob,
+    InvalidBundle,
+    JobClosed,
+    NotAssignee,
+    RootChainBroken,
+    UnknownBatch,
+    UnknownJob,
+)
 from zkbraid.market.market_txs import (
     BundleEntry,
     MarketTx,
@@ -23,23 +33,9 @@ from zkbraid.market.market_txs import (
     sign_register,
 )
 from zkbraid.market.params import MarketParams
-from zkbraid.market.rules import (
-    POOL_ADDRESS,
-    BlockOutcome,
-    BlockOutOfOrder,
-    DuplicateJob,
-    InvalidBundle,
-    JobClosed,
-    JobKind,
-    JobStatus,
-    Market,
-    NotAssignee,
-    Outcome,
-    RootChainBroken,
-    UnknownBatch,
-    UnknownJob,
-    batch_job_id,
-)
+from zkbraid.market.records import JobKind, JobStatus, Outcome, batch_job_id
+from zkbraid.market.state import POOL_ADDRESS, Market
+from zkbraid.market.step import BlockOutcome
 from zkbraid.market.zkpow import ZkpowLedger
 
 FEE = 10**16  # a transfer's fee (0.01 ZKPoW)
@@ -167,9 +163,9 @@ def test_no_second_job_while_an_idle_prover_exists() -> None:
     c.register(*range(5))
     for _ in range(3):  # 3 + 3 + 3 jobs over 5 provers, max 2 each
         c.block(commits=3)
-        loads = [c.market._assigner.load(address(i)) for i in range(5)]
+        loads = [c.market.jobs_held(address(i)) for i in range(5)]
         assert max(loads) - min(loads) <= 1, loads
-    loads = [c.market._assigner.load(address(i)) for i in range(5)]
+    loads = [c.market.jobs_held(address(i)) for i in range(5)]
     assert sorted(loads) == [1, 2, 2, 2, 2]
 
 
@@ -177,7 +173,7 @@ def test_second_job_while_idle_when_configured() -> None:
     c = Chain(replace(PARAMS, second_job_while_idle=True, max_jobs_per_prover=4))
     c.register(*range(8))
     c.block(commits=8)
-    loads = [c.market._assigner.load(address(i)) for i in range(8)]
+    loads = [c.market.jobs_held(address(i)) for i in range(8)]
     # 8 uniform picks over 8 provers collide with probability 1 - 8!/8^8 > 99.7%; the seeds
     # here are fixed, and they do.
     assert sum(loads) == 8 and max(loads) >= 2 and min(loads) == 0
