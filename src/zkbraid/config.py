@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from zkbraid.fast.params import FastParams
+from zkbraid.fast.rpc.limits import RpcLimits
+from zkbraid.market.fees import ONE_ZKPOW as ONE_ZKPOW
+from zkbraid.market.fees import ZKPOW_DECIMALS as ZKPOW_DECIMALS
+from zkbraid.market.fees import FeeSchedule as FeeSchedule
 from zkbraid.market.params import MarketParams
 from zkbraid.zk.params import ZkParams
-
-ZKPOW_DECIMALS = 18
-ONE_ZKPOW = 10**ZKPOW_DECIMALS
 
 
 @dataclass(frozen=True)
@@ -34,16 +35,6 @@ class BlockTiming:
     """A ZK block is cut early when this many ZK transactions are pending ("when full")."""
     zk_empty_blocks: bool = False
     """Whether ZK blocks are made every interval when nothing is pending."""
-
-
-@dataclass(frozen=True)
-class FeeSchedule:
-    """Minimum ZKPoW fee of each ZK-chain transaction type (in ZKPoW base units)."""
-
-    register_key: int = ONE_ZKPOW // 100
-    transfer: int = ONE_ZKPOW // 100
-    nft_mint: int = ONE_ZKPOW // 50
-    nft_transfer: int = ONE_ZKPOW // 100
 
 
 @dataclass(frozen=True)
@@ -68,6 +59,10 @@ class ChainParams:
     """The proving market: heartbeats, deadlines, fines, bounty curves, aggregation batches."""
     zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
     """Genesis ZKPoW balances: (address, amount)."""
+    verifying_key_hash: bytes | None = None
+    """keccak of the transaction circuit's Groth16 verifying key (proving/verifying_key.py):
+    every validator checks proofs with exactly this key and refuses to start with another.
+    None: the chain accepts no proofs (unit tests)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +72,9 @@ class NodeConfig:
     data_dir: str = ".braid/devnet"
     rpc_host: str = "127.0.0.1"
     rpc_port: int = 8645
+    rpc_limits: RpcLimits = field(default_factory=RpcLimits)
+    """What one eth_* request may cost this node (log ranges, eth_call gas): the node's own
+    choice, never a chain rule."""
 
 
 def with_overrides(obj: Any, overrides: dict[str, Any]) -> Any:

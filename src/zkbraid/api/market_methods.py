@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zkbraid.api.jsonrpc import Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
 from zkbraid.ledger.envelope import TxKind, unwrap, wrap
 from zkbraid.market.market_txs import MARKET_TX_TYPES
 from zkbraid.market.params import MarketParams
-from zkbraid.market.provers import ProverRecord
-from zkbraid.market.rules import Batch, Job, JobKind, JobStatus, Market, batch_job_id
+from zkbraid.market.records import Batch, Job, JobKind, JobStatus, ProverRecord, batch_job_id
+from zkbraid.market.state import Market
 from zkbraid.market.transactions import MalformedSequencerTx
-
-if TYPE_CHECKING:
-    from zkbraid.node.app import BraidApp
-    from zkbraid.node.node import Node
 
 MAX_JOBS_LISTED = 1000
 
@@ -88,9 +85,9 @@ def job_json(market: Market, job: Job, at_ms: int) -> dict[str, Any]:
     return out
 
 
-def prover_json(app: BraidApp, r: ProverRecord) -> dict[str, Any]:
-    market = app.market
-    pending = app.pending_market_nonce(r.address)
+def prover_json(node: NodeView, r: ProverRecord) -> dict[str, Any]:
+    market = node.state.market
+    pending = node.mempool.market_nonce(r.address)
     return {
         "address": hexb(r.address),
         "active": market.is_active(r.address),
@@ -98,7 +95,7 @@ def prover_json(app: BraidApp, r: ProverRecord) -> dict[str, Any]:
         "benched": r.benched,
         "nonce": r.nonce,
         "pendingNonce": r.nonce if pending is None else pending,
-        "balance": str(app.zkpow.balance(r.address)),
+        "balance": str(node.state.zkpow.balance(r.address)),
         "jobsDone": r.jobs_done,
         "earned": str(r.earned),
         "fines": r.fines,
@@ -129,14 +126,13 @@ def batch_json(b: Batch) -> dict[str, Any]:
     }
 
 
-def build(node: Node) -> dict[str, Any]:
+def build(node: NodeView) -> dict[str, Any]:
     """The market's sync methods over a node."""
-    app = node.app
-    market = app.market
 
     def summary(params: Params) -> dict[str, Any]:
         """The whole market at a glance: pool, provers, open jobs (oldest first)."""
         with node.lock:
+            market = node.state.market
             t = market_now(market)
             return {
                 "height": market.height,
@@ -144,33 +140,35 @@ def build(node: Node) -> dict[str, Any]:
                 "reserved": str(market.reserved),
                 "activeProvers": market.active_count,
                 "params": params_json(market.params),
-                "provers": [prover_json(app, r) for r in market.provers()],
+                "provers": [prover_json(node, r) for r in market.provers()],
                 "openJobs": [job_json(market, j, t) for j in market.open_jobs()[:MAX_JOBS_LISTED]],
             }
 
     def get_prover(params: Params) -> dict[str, Any] | None:
         address = hex_bytes(param(params, 0, "address"), "address", 20)
         with node.lock:
-            r = market.prover(address)
-            return None if r is None else prover_json(app, r)
+            r = node.state.market.prover(address)
+            return None if r is None else prover_json(node, r)
 
     def get_assignments(params: Params) -> list[dict[str, Any]]:
         """The jobs a prover holds now, oldest first: what a prover polls for."""
         address = hex_bytes(param(params, 0, "address"), "address", 20)
         with node.lock:
+            market = node.state.market
             t = market_now(market)
             return [job_json(market, j, t) for j in market.assignments(address)]
 
     def get_job(params: Params) -> dict[str, Any] | None:
         job_id = hex_bytes(param(params, 0, "jobId"), "jobId", 32)
         with node.lock:
+            market = node.state.market
             job = market.job(job_id)
             return None if job is None else job_json(market, job, market_now(market))
 
     def get_batch(params: Params) -> dict[str, Any] | None:
         index = quantity(param(params, 0, "batch"), "batch")
         with node.lock:
-            b = market.batch(index)
+            b = node.state.market.batch(index)
             return None if b is None else batch_json(b)
 
     def get_aggregation_job(params: Params) -> dict[str, Any]:
@@ -178,6 +176,7 @@ def build(node: Node) -> dict[str, Any]:
         transaction's encoding (to verify the proof against, without fetching its witness)."""
         index = quantity(param(params, 0, "batch"), "batch")
         with node.lock:
+            market = node.state.market
             b = market.batch(index)
             job = market.job(batch_job_id(index))
             if b is None or job is None:
@@ -186,8 +185,8 @@ def build(node: Node) -> dict[str, Any]:
             for seq in range(b.start, b.start + b.count):
                 tx_hash = market.tx_at(seq)
                 tx_job = market.job(tx_hash) if tx_hash is not None else None
-                proof = node.store.proof(tx_hash) if tx_hash is not None else None
-                record = node.store.tx(tx_hash) if tx_hash is not None else None
+                proof = node.ledger.proof(tx_hash) if tx_hash is not None else None
+                record = node.ledger.tx(tx_hash) if tx_hash is not None else None
                 if tx_hash is None or tx_job is None or proof is None or record is None:
                     raise UnknownAggregation(f"batch {index}: transaction {seq} is not proven")
                 entries.append(
@@ -214,7 +213,7 @@ def build(node: Node) -> dict[str, Any]:
         raw = hex_bytes(param(params, 0, "transaction"), "transaction")
         if not raw or raw[0] not in MARKET_TX_TYPES:
             raise MalformedSequencerTx("not a market transaction (types 0x03 to 0x06)")
-        return hexb(node.engine.broadcast_tx(wrap(TxKind.SEQUENCER, raw)))
+        return hexb(node.submit(wrap(TxKind.SEQUENCER, raw)))
 
     return {
         "braid_market": summary,

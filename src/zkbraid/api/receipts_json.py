@@ -61,9 +61,7 @@ def record_json(t: TxRecord, market: Market | None = None) -> dict[str, Any]:
     }
 
 
-def result_json(
-    result: Result | None, roots: tuple[bytes, bytes] | None = None
-) -> dict[str, Any]:
+def result_json(result: Result | None, roots: tuple[bytes, bytes] | None = None) -> dict[str, Any]:
     """A receipt's result as the API has always shown it (amounts as decimal strings)."""
     if result is None:
         return {}
@@ -81,7 +79,11 @@ def result_json(
     if isinstance(result, FastTxResult):
         return {"evmBlock": result.evm_block, "status": result.status, "gasUsed": result.gas_used}
     if isinstance(result, ProofResult):
-        return {"proven": hexb(result.proven), "prover": hexb(result.prover), "paid": str(result.paid)}
+        return {
+            "proven": hexb(result.proven),
+            "prover": hexb(result.prover),
+            "paid": str(result.paid),
+        }
     if isinstance(result, FaucetResult):
         return {
             "address": hexb(result.address),

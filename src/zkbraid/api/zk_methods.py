@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zkbraid.api.braid_methods import tx_status
 from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.view import NodeView
 from zkbraid.ledger.envelope import TxKind, wrap
-
-if TYPE_CHECKING:
-    from zkbraid.node.node import Node
+from zkbraid.market.records import JobKind, JobStatus
 
 
-def build(node: Node) -> dict[str, Any]:
+def build(node: NodeView) -> dict[str, Any]:
     """The sync `zk_*` methods over a node."""
-    app = node.app
 
     def account_index(ref: Any) -> int | None:
         """An account given as a 0x address or an index (None: no such account)."""
+        zk = node.state.zk
         if isinstance(ref, str) and ref.startswith("0x"):
-            return app.zk.account_index(hex_bytes(ref, "account", 20))
+            return zk.account_index(hex_bytes(ref, "account", 20))
         index = quantity(ref, "account")
-        return index if app.zk.account(index) is not None else None
+        return index if zk.account(index) is not None else None
 
     def chain_id(params: Params) -> str:
-        return hex(app.params.zk.chain_id)
+        return hex(node.params.zk.chain_id)
 
     def send_raw(params: Params) -> str:
         raw = hex_bytes(param(params, 0, "transaction"), "transaction")
-        return hexb(node.engine.broadcast_tx(wrap(TxKind.ZK, raw)))
+        return hexb(node.submit(wrap(TxKind.ZK, raw)))
 
     def get_account(params: Params) -> dict[str, Any] | None:
         ref = param(params, 0, "account")
@@ -40,9 +39,10 @@ def build(node: Node) -> dict[str, Any]:
             index = account_index(ref)
             if index is None:
                 return None
-            acct = app.zk.account(index)
+            state = node.state
+            acct = state.zk.account(index)
             assert acct is not None
-            pending = app.pending_zk_nonce(index)
+            pending = node.mempool.zk_nonce(index)
             return {
                 "index": index,
                 "address": "0x" + acct.eth_address.hex(),
@@ -50,24 +50,25 @@ def build(node: Node) -> dict[str, Any]:
                 "nonce": acct.nonce,
                 "pendingNonce": acct.nonce if pending is None else pending,
                 "balances": {
-                    str(t): str(app.zk.balance(index, quantity(t, "token"))) for t in tokens
+                    str(t): str(state.zk.balance(index, quantity(t, "token"))) for t in tokens
                 },
-                "zkpow": str(app.zkpow.balance(acct.eth_address)),
+                "zkpow": str(state.zkpow.balance(acct.eth_address)),
             }
 
     def get_balance(params: Params) -> str:
         token = quantity(param(params, 1, "token", 0), "token")
         with node.lock:
             index = account_index(param(params, 0, "account"))
-            return "0" if index is None else str(app.zk.balance(index, token))
+            return "0" if index is None else str(node.state.zk.balance(index, token))
 
     def get_nft(params: Params) -> dict[str, Any] | None:
         nft_id = quantity(param(params, 0, "nftId"), "nftId")
         with node.lock:
-            nft = app.zk.nft(nft_id)
+            zk = node.state.zk
+            nft = zk.nft(nft_id)
             if nft is None:
                 return None
-            owner = app.zk.account_eth_address(nft.owner)
+            owner = zk.account_eth_address(nft.owner)
             return {
                 "id": nft.id,
                 "owner": nft.owner,
@@ -79,7 +80,7 @@ def build(node: Node) -> dict[str, Any]:
     def get_collection(params: Params) -> dict[str, Any] | None:
         cid = quantity(param(params, 0, "collectionId"), "collectionId")
         with node.lock:
-            coll = app.zk.collection(cid)
+            coll = node.state.zk.collection(cid)
             if coll is None:
                 return None
             return {"id": coll.id, "minter": "0x" + coll.minter.hex()}
@@ -89,7 +90,7 @@ def build(node: Node) -> dict[str, Any]:
 
     def get_root(params: Params) -> dict[str, Any]:
         with node.lock:
-            zk = app.zk
+            zk = node.state.zk
             return {
                 "root": hex(zk.root()),
                 "accountsRoot": hex(zk.accounts_root()),
@@ -100,7 +101,7 @@ def build(node: Node) -> dict[str, Any]:
             }
 
     def fee_schedule(params: Params) -> dict[str, str]:
-        f = app.params.fees
+        f = node.params.fees
         return {
             "registerKey": str(f.register_key),
             "transfer": str(f.transfer),
@@ -112,11 +113,14 @@ def build(node: Node) -> dict[str, Any]:
         """The proving job of a transaction, or of the oldest unproven one (None: nothing to
         prove). The job is the transaction and its circuit witness (zkbraid.proving)."""
         wanted = param(params, 0, "hash", None)
-        if wanted is None:
-            jobs = node.store.open_proof_jobs(1)
-            record = jobs[0] if jobs else None
-        else:
-            record = node.store.proof_job(hex_bytes(wanted, "hash", 32))
+        with node.lock:
+            market = node.state.market
+            if wanted is None:
+                tx_hash = next((j.job_id for j in market.open_jobs() if j.kind is JobKind.TX), None)
+            else:
+                tx_hash = hex_bytes(wanted, "hash", 32)
+            market_job = market.job(tx_hash) if tx_hash is not None else None
+        record = node.ledger.proof_job(tx_hash) if tx_hash is not None else None
         if record is None:
             return None
         job = json.loads(record.job)
@@ -124,7 +128,7 @@ def build(node: Node) -> dict[str, Any]:
             "txHash": hexb(record.tx_hash),
             "height": record.height,
             "index": record.index,
-            "proven": record.proven,
+            "proven": market_job is not None and market_job.status is JobStatus.DONE,
             "oldRoot": hex(int(job["witness"]["oldRoot"])),
             "newRoot": hex(int(job["witness"]["newRoot"])),
             "job": job,
@@ -133,7 +137,7 @@ def build(node: Node) -> dict[str, Any]:
     def submit_proof(params: Params) -> str:
         """Submits a signed proof submission (market.transactions.SubmitProof encoding)."""
         raw = hex_bytes(param(params, 0, "submission"), "submission")
-        return hexb(node.engine.broadcast_tx(wrap(TxKind.SEQUENCER, raw)))
+        return hexb(node.submit(wrap(TxKind.SEQUENCER, raw)))
 
     return {
         "zk_getProofJob": get_proof_job,

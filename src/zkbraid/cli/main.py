@@ -26,25 +26,15 @@ DEFAULT_RPC = os.environ.get("BRAID_RPC", "http://127.0.0.1:8645")
 # -- devnet ------------------------------------------------------------------------------------
 
 
-def cmd_devnet(args: argparse.Namespace) -> int:
-    import asyncio
-    import shutil
-
-    from zkbraid.config import BlockTiming, NodeConfig, parse_settings, with_overrides
+def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The devnet's chain (from the chain flags), its circuit keys and their verifier: the
+    keys are built or loaded (cached), and must be the genesis's."""
+    from zkbraid.config import BlockTiming, parse_settings, with_overrides
     from zkbraid.market.params import MarketParams
     from zkbraid.node.devnet import devnet
-    from zkbraid.node.node import Node
     from zkbraid.proving.build import build_dev_keys
     from zkbraid.proving.verify import ProofVerifier
 
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if args.reset and os.path.isdir(args.data_dir):
-        out.progress(f"removing {args.data_dir}")
-        shutil.rmtree(args.data_dir)
     timing = BlockTiming(
         fast_block_interval_ms=args.fast_block_ms,
         fast_empty_blocks=args.fast_empty_blocks,
@@ -54,14 +44,38 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     market = MarketParams()
     market = with_overrides(market, parse_settings(market, args.market))
     net = devnet(args.accounts, timing, market)
-    config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
     out.progress("proving keys: building or loading the circuit's development keys (cached)")
     keys = build_dev_keys(net.params.zk, progress=out.progress)
     out.ok(
-        f"proving keys ready ({keys.n_constraints:,} constraints)"
+        f"proving keys ready ({keys.n_constraints:,} constraints, verifying key"
+        f" 0x{keys.verifying_key_hash.hex()[:16]}…)"
         + (" — INSECURE development keys, for devnets only" if keys.insecure else "")
     )
-    verifier = ProofVerifier.from_keys(keys)
+    return net, keys, ProofVerifier.from_keys(keys)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_devnet(args: argparse.Namespace) -> int:
+    import asyncio
+    import shutil
+
+    from zkbraid.config import NodeConfig
+    from zkbraid.node.node import Node
+
+    _logging(args.log_level)
+    if args.reset and os.path.isdir(args.data_dir):
+        out.progress(f"removing {args.data_dir}")
+        shutil.rmtree(args.data_dir)
+    net, keys, verifier = _devnet_chain(args)
+    market = net.params.market
+    config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
     node = Node(net.params, config, net.zk_genesis, verifier, keys)
@@ -89,6 +103,59 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         print("  Ctrl-C stops the node; `braid devnet` again resumes where it stopped.", flush=True)
 
     asyncio.run(node.serve(ready))
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-executes every block of another node's data dir through the block transition into
+    this node's data dir, checking each block's header; exit 1 at the first block that differs."""
+    from zkbraid.ledger.store import LedgerStore
+    from zkbraid.node.app import BraidApp
+    from zkbraid.node.replay import replay
+
+    _logging(args.log_level)
+    source_path = os.path.join(args.source, "node.sqlite")
+    if not os.path.exists(source_path):
+        out.fail(f"{args.source} holds no node (no node.sqlite)")
+        return 2
+    if os.path.abspath(args.source) == os.path.abspath(args.data_dir):
+        out.fail("the source and the data dir are the same")
+        return 2
+    net, _keys, verifier = _devnet_chain(args)
+    os.makedirs(args.data_dir, exist_ok=True)
+    source = LedgerStore(source_path)
+    store = LedgerStore(os.path.join(args.data_dir, "node.sqlite"))
+    app = BraidApp(net.params, store, net.zk_genesis, verifier)
+    start = app.info().last_height
+    out.progress(f"replaying {args.source} into {args.data_dir} from height {start + 1}")
+    t0 = time.monotonic()
+    last_report = [t0]
+
+    def progress(height: int, last: int) -> None:
+        now = time.monotonic()
+        if now - last_report[0] >= 2 or height == last:
+            last_report[0] = now
+            out.progress(f"  block {height} of {last}")
+
+    try:
+        applied = replay(source, app, to_height=args.to_height, progress=progress)
+    except BraidError as e:
+        out.fail(f"{e.name}: {e}")
+        return 1
+    finally:
+        source.close()
+    info = app.info()
+    store.close()
+    elapsed = time.monotonic() - t0
+    out.ok(f"replayed {applied} blocks in {elapsed:.1f} s, every header matched")
+    out.result(
+        {
+            "applied": applied,
+            "height": info.last_height,
+            "appHash": "0x" + info.last_app_hash.hex(),
+        },
+        args.json,
+    )
     return 0
 
 
@@ -330,6 +397,25 @@ def cmd_keys_ceremony(args: argparse.Namespace) -> int:
 # -- the parser ----------------------------------------------------------------------------------
 
 
+def _chain_flags(p: argparse.ArgumentParser) -> None:
+    """The devnet chain's flags (its genesis and rules; `braid replay` takes the same)."""
+    p.add_argument("--fast-block-ms", type=int, default=100, help="fast block interval (100)")
+    p.add_argument(
+        "--fast-empty-blocks", action="store_true", help="make fast blocks even when idle"
+    )
+    p.add_argument("--zk-block-ms", type=int, default=2000, help="ZK block interval (2000)")
+    p.add_argument("--zk-max-txs", type=int, default=500, help="ZK block cut early at this many")
+    p.add_argument("--accounts", type=int, default=10, help="dev accounts at genesis (10)")
+    p.add_argument(
+        "--market",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a proving-market parameter (repeatable; names as in market/params.py, e.g."
+        " deadline_ms=20000, fine=50000000000000000, batch_size=16, heartbeat_window_ms=60000)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="braid", description="zkbraid: a ZK chain and a fast chain braided by one sequencer."
@@ -344,25 +430,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--data-dir", default=".braid/devnet", help="node state (default .braid/devnet)")
     d.add_argument("--host", default="127.0.0.1", help="RPC listen address (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8645, help="RPC port (default 8645)")
-    d.add_argument("--fast-block-ms", type=int, default=100, help="fast block interval (100)")
-    d.add_argument(
-        "--fast-empty-blocks", action="store_true", help="make fast blocks even when idle"
-    )
-    d.add_argument("--zk-block-ms", type=int, default=2000, help="ZK block interval (2000)")
-    d.add_argument("--zk-max-txs", type=int, default=500, help="ZK block cut early at this many")
-    d.add_argument("--accounts", type=int, default=10, help="dev accounts at genesis (10)")
+    _chain_flags(d)
     d.add_argument("--show-accounts", type=int, default=3, help="dev accounts to print (3)")
-    d.add_argument(
-        "--market",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a proving-market parameter (repeatable; names as in market/params.py, e.g."
-        " deadline_ms=20000, fine=50000000000000000, batch_size=16, heartbeat_window_ms=60000)",
-    )
     d.add_argument("--reset", action="store_true", help="delete the data dir first")
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)
+
+    r = sub.add_parser(
+        "replay",
+        help="re-execute another node's blocks into a data dir, checking every header",
+        description="Re-executes every block of the node in SOURCE through the block transition"
+        " into --data-dir (resuming from its head), checking that each block computes to the"
+        " header SOURCE stored; exits 1 naming the first block and field that differ. The chain"
+        " flags must be the ones SOURCE's devnet was started with.",
+    )
+    r.add_argument("source", help="the data dir of the node whose blocks are replayed")
+    r.add_argument("--data-dir", required=True, help="the replaying node's state")
+    r.add_argument("--to-height", type=int, default=None, help="stop after this height")
+    _chain_flags(r)
+    r.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    r.set_defaults(func=cmd_replay)
 
     k = sub.add_parser("keys", help="make and show keys").add_subparsers(
         dest="keys_command", required=True, metavar="keys-command"

@@ -7,7 +7,6 @@ killed at any moment (even with SIGKILL) restarts at its last committed block wi
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ CREATE TABLE IF NOT EXISTS txs (
     raw    BLOB NOT NULL,
     ok     INTEGER NOT NULL,
     error  TEXT,
-    result TEXT
+    result BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS txs_block ON txs (height, idx);
 CREATE TABLE IF NOT EXISTS mempool (
@@ -45,10 +44,8 @@ CREATE TABLE IF NOT EXISTS zk_jobs (
     tx_hash BLOB PRIMARY KEY,
     height  INTEGER NOT NULL,
     idx     INTEGER NOT NULL,
-    job     TEXT NOT NULL,
-    proven  INTEGER NOT NULL DEFAULT 0
+    job     TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS zk_jobs_open ON zk_jobs (proven, height, idx);
 CREATE TABLE IF NOT EXISTS zk_proofs (
     tx_hash BLOB PRIMARY KEY,
     proof   BLOB NOT NULL
@@ -62,13 +59,13 @@ CREATE TABLE IF NOT EXISTS meta (
 
 @dataclass(frozen=True)
 class ProofJobRecord:
-    """A committed ZK-chain transaction's proving job (transaction and circuit witness)."""
+    """A committed ZK-chain transaction's proving job (transaction and circuit witness): what
+    a prover fetches. Whether it is proven is the market's record (committed state), not this."""
 
     tx_hash: bytes
     height: int
     index: int
     job: str
-    proven: bool
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,8 @@ class TxRecord:
     raw: bytes
     ok: bool
     error: str | None
-    result: dict[str, Any]
+    result: bytes
+    """The block transition's receipt of it, encoded (sequencer/receipts.py)."""
 
 
 class LedgerStore:
@@ -149,7 +147,7 @@ class LedgerStore:
 
     def proof_job(self, tx_hash: bytes) -> ProofJobRecord | None:
         row = self.conn.execute(
-            "SELECT tx_hash, height, idx, job, proven FROM zk_jobs WHERE tx_hash = ?", (tx_hash,)
+            "SELECT tx_hash, height, idx, job FROM zk_jobs WHERE tx_hash = ?", (tx_hash,)
         ).fetchone()
         return None if row is None else _job(row)
 
@@ -159,15 +157,6 @@ class LedgerStore:
             "SELECT proof FROM zk_proofs WHERE tx_hash = ?", (tx_hash,)
         ).fetchone()
         return None if row is None else bytes(row[0])
-
-    def open_proof_jobs(self, limit: int) -> list[ProofJobRecord]:
-        """The oldest committed ZK-chain transactions without a recorded proof."""
-        rows = self.conn.execute(
-            "SELECT tx_hash, height, idx, job, proven FROM zk_jobs WHERE proven = 0"
-            " ORDER BY height, idx LIMIT ?",
-            (limit,),
-        ).fetchall()
-        return [_job(r) for r in rows]
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -180,12 +169,12 @@ class LedgerStore:
         header: BlockHeader,
         txs: list[TxRecord],
         jobs: list[ProofJobRecord] | None = None,
-        proven: list[tuple[bytes, bytes]] | None = None,
+        proofs: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
-        """Writes a block, its transaction records, the proving jobs of its ZK transactions and
-        the buffered state in one transaction, marks the jobs it proved (keeping each accepted
-        proof, `proven` being (transaction hash, proof) pairs, for aggregation), and drops its
-        transactions from the durable mempool."""
+        """Writes a block, its transaction records, the proving jobs of its ZK transactions,
+        the proofs it accepted ((transaction hash, proof) pairs, kept outside consensus for
+        aggregation) and the buffered state in one transaction, and drops its transactions from
+        the durable mempool."""
         with self._lock:
             c = self.conn
             c.execute("BEGIN IMMEDIATE")
@@ -213,7 +202,7 @@ class LedgerStore:
                             t.raw,
                             int(t.ok),
                             t.error,
-                            json.dumps(t.result),
+                            t.result,
                         )
                         for t in txs
                     ],
@@ -225,11 +214,7 @@ class LedgerStore:
                     [(j.tx_hash, j.height, j.index, j.job) for j in jobs or []],
                 )
                 c.executemany(
-                    "UPDATE zk_jobs SET proven = 1 WHERE tx_hash = ?",
-                    [(h,) for h, _ in proven or []],
-                )
-                c.executemany(
-                    "INSERT OR REPLACE INTO zk_proofs (tx_hash, proof) VALUES (?, ?)", proven or []
+                    "INSERT OR REPLACE INTO zk_proofs (tx_hash, proof) VALUES (?, ?)", proofs or []
                 )
                 self.kv.write_buffer()
                 c.execute("COMMIT")
@@ -275,8 +260,8 @@ class LedgerStore:
 
 
 def _job(row: tuple[Any, ...]) -> ProofJobRecord:
-    tx_hash, height, idx, job, proven = row
-    return ProofJobRecord(bytes(tx_hash), int(height), int(idx), str(job), bool(proven))
+    tx_hash, height, idx, job = row
+    return ProofJobRecord(bytes(tx_hash), int(height), int(idx), str(job))
 
 
 def _record(row: tuple[Any, ...]) -> TxRecord:
@@ -289,5 +274,5 @@ def _record(row: tuple[Any, ...]) -> TxRecord:
         raw=bytes(raw),
         ok=bool(ok),
         error=error,
-        result=json.loads(result) if result else {},
+        result=bytes(result),
     )

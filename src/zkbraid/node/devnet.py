@@ -21,6 +21,14 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 DEV_FAST_WEI = 10_000 * 10**18
 DEV_ZKPOW = 10_000 * ONE_ZKPOW
+DEV_VERIFYING_KEY_HASH = bytes.fromhex(
+    "a76c782ec56037a0c59a5153bb2bd1d4dc8eeb4104a905b4605e87b2ad67750a"
+)
+"""The hash of the development keys' verifying key (proving/verifying_key.py): the dev keys are
+reproducible (proving/build.py: the shared dev powers of tau and a fixed public beacon), so every
+machine builds this key from this release's circuit sources, and a devnet node with any other
+refuses to start. tests/proving/test_build.py checks the built key against it; update it when
+the circuit changes."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,10 @@ def devnet(
     n_accounts: int = DEV_ACCOUNTS,
     timing: BlockTiming | None = None,
     market: MarketParams | None = None,
+    verifying_key_hash: bytes | None = DEV_VERIFYING_KEY_HASH,
 ) -> Devnet:
-    """The devnet's chain parameters and genesis."""
+    """The devnet's chain parameters and genesis; `verifying_key_hash=None` makes a chain that
+    accepts no proofs (unit tests without circuit keys)."""
     accounts = dev_accounts(n_accounts)
     addresses = [bytes.fromhex(a.address[2:]) for a in accounts]
     params = ChainParams(
@@ -52,6 +62,7 @@ def devnet(
         faucet=FaucetParams(enabled=True),
         market=market or MarketParams(),
         zkpow_alloc=tuple((a, DEV_ZKPOW) for a in addresses),
+        verifying_key_hash=verifying_key_hash,
     )
     zk_genesis = devnet_genesis(n_accounts)
     return Devnet(params=params, zk_genesis=zk_genesis, accounts=accounts)

@@ -17,7 +17,12 @@ from collections.abc import Callable
 from zkbraid.errors import BraidError
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.envelope import TxKind, payload_hash, unwrap
-from zkbraid.market.market_txs import DeactivateProver, ProverHeartbeat, RegisterProver, SubmitBundle
+from zkbraid.market.market_txs import (
+    DeactivateProver,
+    ProverHeartbeat,
+    RegisterProver,
+    SubmitBundle,
+)
 from zkbraid.market.transactions import Faucet, SubmitProof
 from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_transaction, decode
 from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock
@@ -107,7 +112,9 @@ class Mempool:
             check_faucet(genesis.params)
         elif isinstance(tx, RegisterProver):
             if tx.prover in self._registering_provers:
-                raise AlreadyKnown(f"a registration of prover 0x{tx.prover.hex()} is already pending")
+                raise AlreadyKnown(
+                    f"a registration of prover 0x{tx.prover.hex()} is already pending"
+                )
             state.market.check(tx)
             self._registering_provers.add(tx.prover)
         elif isinstance(tx, ProverHeartbeat | DeactivateProver):

@@ -22,8 +22,11 @@ from zkbraid.consensus.solo import SoloEngine
 from zkbraid.fast.rpc import EthApi
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.node.app import BraidApp
+from zkbraid.node.mempool import Mempool
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
+from zkbraid.sequencer.state import SequencerState
 from zkbraid.zk.genesis import ZkGenesis
 
 log = logging.getLogger("zkbraid.node")
@@ -45,8 +48,6 @@ class Node:
         """`verifier` checks submitted proofs; without one the node refuses every proof
         (ProvingUnavailable) rather than accept any unchecked. `keys` are the circuit's proving
         artifacts, which the browser prover page downloads (/prover/)."""
-        from zkbraid.node.app import BraidApp
-
         os.makedirs(config.data_dir, exist_ok=True)
         self.params = params
         self.config = config
@@ -60,7 +61,8 @@ class Node:
         self.eth = EthApi(
             self.app.fast,
             submit=lambda raw: self.engine.broadcast_tx(wrap(TxKind.FAST, raw)),
-            pending_nonce=self.app.pending_fast_nonce,
+            pending_nonce=self.app.mempool.fast_nonce,
+            limits=config.rpc_limits,
         )
         sync_methods: dict[str, Callable[[Params], Any]] = {}
         sync_methods.update(_locked(self.lock, self.eth.methods(), skip={"eth_sendRawTransaction"}))
@@ -72,6 +74,34 @@ class Node:
         web_pages.add_prover_page(self.rpc.app, keys)
         self.keys = keys
 
+    # -- what the API reads and submits (api/view.py's NodeView) ---------------------------
+
+    @property
+    def state(self) -> SequencerState:
+        return self.app.state
+
+    @property
+    def genesis_app_hash(self) -> bytes:
+        return self.app.genesis_app_hash
+
+    @property
+    def ledger(self) -> LedgerStore:
+        return self.store
+
+    @property
+    def mempool(self) -> Mempool:
+        return self.app.mempool
+
+    @property
+    def engine_name(self) -> str:
+        return "solo"
+
+    def submit(self, raw: bytes) -> bytes:
+        return self.engine.broadcast_tx(raw)
+
+    def pending_count(self) -> int:
+        return self.engine.pending_count()
+
     # -- waiting for transactions ----------------------------------------------------------
 
     def _on_commit(self, block: FinalizedBlock) -> None:
@@ -79,7 +109,7 @@ class Node:
         if not self._waiters:
             return
         done = [r.hash for r in block.tx_results]
-        done += [h for h in list(self._waiters) if h in self.app.dropped]
+        done += [h for h in list(self._waiters) if h in self.app.mempool.dropped]
         self._release(done)
 
     def _release(self, hashes: list[bytes]) -> None:

@@ -3,7 +3,7 @@ already pending counted) and by the block transition (with nothing pending): dec
 envelope kind, the ZK chain's validity rules and fee, the faucet's switch.
 
 A proof submission's rules are in proof_acceptance.py, the market's own transactions' in
-market/state.py (`Market.check`), a fast-chain transaction's in fast/ (`FastChain.check_transaction`).
+market/state.py (`Market.check`), a fast-chain transaction's in fast/admission.py.
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ def check_submission(state: SequencerState, genesis: Genesis, sub: SubmitProof) 
         raise AlreadyProven(f"0x{sub.tx_hash.hex()} is already proven")
     state.market.check_submission(sub.tx_hash, sub.prover)
     if genesis.verifier is None:
-        raise ProvingUnavailable("this chain's genesis names no verifying key: it accepts no proofs")
+        raise ProvingUnavailable(
+            "this chain's genesis names no verifying key: it accepts no proofs"
+        )
     old_root = int.from_bytes(job.old_root, "big")
     new_root = int.from_bytes(job.new_root, "big")
     public = [old_root, new_root, *tx_data_from_pubdata(job.pubdata)]

@@ -28,7 +28,8 @@ class FastTxResult:
     """A fast-chain transaction and the EVM block it went into."""
 
     evm_block: int
-    status: int
+    status: int | None
+    """1 success, 0 reverted; None: not included in the EVM block."""
     gas_used: int
 
 

@@ -8,15 +8,17 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from zkbraid.config import ChainParams, FeeSchedule
+from zkbraid.config import ChainParams
 from zkbraid.errors import BraidError
 from zkbraid.ledger.block import ZERO_HASH, ChainKind
 from zkbraid.ledger.envelope import TxKind, block_marker, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.market.fees import FeeSchedule, FeeTooLow
 from zkbraid.market.transactions import Faucet
 from zkbraid.market.zkpow import InsufficientZkpow
-from zkbraid.node.app import AlreadyKnown, BraidApp, FaucetDisabled, FeeTooLow
+from zkbraid.node.app import BraidApp
 from zkbraid.node.devnet import Devnet, devnet
+from zkbraid.sequencer.errors import AlreadyKnown, FaucetDisabled
 from zkbraid.zk.genesis import dev_l2_key
 from zkbraid.zk.transactions import sign_transfer
 
@@ -26,7 +28,7 @@ T0 = 1_800_000_000_000
 
 @pytest.fixture
 def net() -> Devnet:
-    return devnet(3)
+    return devnet(3, verifying_key_hash=None)  # no circuit keys: a chain without proofs
 
 
 def _app(tmp_path: Path, net: Devnet, params: ChainParams | None = None) -> BraidApp:
@@ -105,7 +107,8 @@ def test_blocks_of_both_chains_braid_into_one_order(tmp_path: Path, net: Devnet)
 
     assert app.zk.balance(1, 0) == net.zk_genesis.accounts[1].balances[0] + 5
     rec = app.store.tx(app.store.block_txs(1)[0].hash)
-    assert rec is not None and rec.ok and rec.result["newRoot"] != rec.result["oldRoot"]
+    job = app.market.job(rec.hash) if rec is not None else None
+    assert rec is not None and rec.ok and job is not None and job.new_root != job.old_root
 
 
 def test_zk_blocks_wait_for_their_interval_unless_full(tmp_path: Path, net: Devnet) -> None:

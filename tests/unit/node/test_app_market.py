@@ -23,10 +23,12 @@ from zkbraid.market.market_txs import (
     sign_register,
 )
 from zkbraid.market.params import MarketParams
-from zkbraid.market.rules import POOL_ADDRESS, JobStatus, Outcome
+from zkbraid.market.records import JobStatus, Outcome
+from zkbraid.market.state import POOL_ADDRESS
 from zkbraid.market.transactions import sign_submit_proof
-from zkbraid.node.app import AlreadyKnown, BraidApp
+from zkbraid.node.app import BraidApp
 from zkbraid.node.devnet import Devnet, devnet
+from zkbraid.sequencer.errors import AlreadyKnown
 
 KEYS = [bytes(keccak(b"app prover %d" % i)) for i in range(4)]
 MARKET = MarketParams(deadline_blocks=3, deadline_ms=5_000, heartbeat_window_ms=30_000)
@@ -38,7 +40,7 @@ def address(i: int) -> bytes:
 
 @pytest.fixture
 def net() -> Devnet:
-    return devnet(3, market=MARKET)
+    return devnet(3, market=MARKET, verifying_key_hash=None)  # no circuit keys
 
 
 def _app(path: Path, params: ChainParams, net: Devnet) -> BraidApp:
