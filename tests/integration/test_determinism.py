@@ -10,10 +10,14 @@ import signal
 import subprocess
 from pathlib import Path
 
+from eth_account import Account
+from web3 import Web3
+
 from tests.integration.conftest import BRAID, ROOT, market_node, until
 from tests.integration.test_market_e2e import ProverProcess
 from zkbraid.ledger.store import LedgerStore
 from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.zk.genesis import dev_eth_private_key
 
 MARKET = {"batch_size": 2, "batch_close_ms": 3_000, "batch_close_blocks": 2}
 FLAGS = ["--fast-block-ms", "20", "--zk-block-ms", "300"]
@@ -29,6 +33,19 @@ def test_a_second_node_fed_the_same_blocks_has_the_same_app_hashes(tmp_path: Pat
         until("an active prover", lambda: (client.prover(prover.address) or {}).get("active"))
         hashes = [client.send_transfer(Wallet.dev(i), 5, 1 + i) for i in range(3)]
         client.faucet(Wallet.generate().address)
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        dev = Account.from_key(dev_eth_private_key(0))
+        signed = dev.sign_transaction(
+            {
+                "to": Wallet.dev(1).address,
+                "value": 1,
+                "gas": 21_000,
+                "gasPrice": w3.eth.gas_price,
+                "nonce": 0,
+                "chainId": w3.eth.chain_id,
+            }
+        )
+        w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
         until(
             "every transaction proven",
             lambda: all((client.transaction(h) or {}).get("status") == "proven" for h in hashes),
