@@ -23,8 +23,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from zkbraid.ledger.codec import CorruptRecord
 from zkbraid.market.assignment import Assigner
-from zkbraid.market.errors import BlockOutOfOrder, CorruptRecord
+from zkbraid.market.errors import BlockOutOfOrder
 from zkbraid.market.params import MarketParams
 from zkbraid.market.provers import ProverRegistry
 from zkbraid.market.records import Batch, Job, JobKind, JobStatus, MarketMeta, ProverRecord

@@ -77,12 +77,3 @@ class BlockOutOfOrder(BraidError):
 
 
 # -- records (codec.py) -------------------------------------------------------------------------
-
-
-class RecordOutOfRange(OutOfRange):
-    """A record field outside its fixed width (a negative amount, a height past U64): the
-    market never stores a value that would not read back as itself."""
-
-
-class CorruptRecord(BraidError):
-    """A stored record that does not decode as its type (a damaged or foreign database)."""

@@ -20,7 +20,7 @@ from typing import Annotated
 
 from eth_hash.auto import keccak
 
-from zkbraid.market.codec import (
+from zkbraid.ledger.codec import (
     NOT_STORED,
     U64,
     U128,

@@ -23,9 +23,9 @@ from typing import TypeVar
 
 from eth_hash.auto import keccak
 
+from zkbraid.ledger.codec import Record
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.trie import RLPItem, TrieUpdater
-from zkbraid.market.codec import Record
 from zkbraid.market.zkpow import BLANK_ROOT, TrieNodes
 
 R = TypeVar("R", bound=Record)

@@ -4,56 +4,70 @@ encoding (a type byte, then the record's RLP, ledger/records.py). JSON is made i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from zkbraid.ledger.codec import (
+    U64,
+    U128,
+    U256,
+    Address,
+    CorruptRecord,
+    EnumOf,
+    Hash32,
+    Maybe,
+    Record,
+    UInt,
+)
 from zkbraid.ledger.envelope import TxKind
-from zkbraid.ledger.records import MalformedRecord, decode_record, encode_record
 from zkbraid.market.receipts import BundleReceipt, ProverReceipt
 from zkbraid.zk.transactions import TxType
 
+MaybeU64 = Annotated[int | None, Maybe(UInt(64))]
+
 
 @dataclass(frozen=True)
-class ZkTxResult:
+class ZkTxResult(Record):
     """A ZK-chain transaction that executed (its roots are its market job's, market/)."""
 
-    tx_type: TxType
-    fee: int
-    account_index: int | None = None
+    tx_type: Annotated[TxType, EnumOf(TxType)]
+    fee: U64
+    account_index: MaybeU64 = None
     """RegisterKey: the new account's index."""
-    nft_id: int | None = None
+    nft_id: MaybeU64 = None
     """NftMint: the new NFT's id."""
 
 
 @dataclass(frozen=True)
-class FastTxResult:
+class FastTxResult(Record):
     """A fast-chain transaction and the EVM block it went into."""
 
-    evm_block: int
-    status: int | None
+    evm_block: U64
+    status: Annotated[int | None, Maybe(UInt(8))]
     """1 success, 0 reverted; None: not included in the EVM block."""
-    gas_used: int
+    gas_used: U64
 
 
 @dataclass(frozen=True)
-class ProofResult:
+class ProofResult(Record):
     """An accepted proof of transaction `proven`, submitted by `prover`, who was paid `paid`."""
 
-    proven: bytes
-    prover: bytes
-    paid: int
+    proven: Hash32
+    prover: Address
+    paid: U128
 
 
 @dataclass(frozen=True)
-class FaucetResult:
+class FaucetResult(Record):
     """The devnet faucet credited `address`."""
 
-    address: bytes
-    zkpow: int
-    fast_wei: int
+    address: Address
+    zkpow: U128
+    fast_wei: U256
 
 
 Result = ZkTxResult | FastTxResult | ProofResult | FaucetResult | ProverReceipt | BundleReceipt
 
-_TAGS: dict[type, int] = {
+_TAGS: dict[type[Record], int] = {
     ZkTxResult: 1,
     FastTxResult: 2,
     ProofResult: 3,
@@ -84,18 +98,20 @@ def encode_result(result: Result | None) -> bytes:
     """A result's stored bytes (empty for none)."""
     if result is None:
         return b""
-    return bytes([_TAGS[type(result)]]) + encode_record(result)
+    return bytes([_TAGS[type(result)]]) + result.encode()
 
 
 def decode_result(raw: bytes) -> Result | None:
     """The result stored as `raw`.
 
-    Raises MalformedRecord.
+    Raises CorruptRecord.
     """
     if not raw:
         return None
     cls = _TYPES.get(raw[0])
     if cls is None:
-        raise MalformedRecord(f"unknown receipt type {raw[0]}")
-    result: Result = decode_record(cls, raw[1:])
+        raise CorruptRecord(f"unknown receipt type {raw[0]}")
+    result = cls.decode(raw[1:])
+    if not isinstance(result, Result):
+        raise CorruptRecord(f"receipt type {raw[0]} is not a result")
     return result

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 import rlp
 
-from zkbraid.market.errors import CorruptRecord, RecordOutOfRange
+from zkbraid.ledger.codec import CorruptRecord, RecordOutOfRange
 from zkbraid.market.records import (
     Attempt,
     Batch,

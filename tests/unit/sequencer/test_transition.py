@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rlp
 
 from tests.unit.node.test_app import T0, fast_transfer, run_block, zk_transfer
 from zkbraid.ledger.block import BlockHeader, ChainKind
+from zkbraid.ledger.codec import CorruptRecord, RecordOutOfRange
 from zkbraid.ledger.envelope import TxKind, block_marker, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.market.receipts import BundleReceipt, ProverReceipt
 from zkbraid.market.transactions import Faucet
 from zkbraid.node.app import BraidApp
 from zkbraid.node.devnet import Devnet, devnet
@@ -154,10 +157,32 @@ def test_receipts_are_typed_and_stored_in_their_own_encoding() -> None:
         ZkTxResult(TxType.TRANSFER, 10**16),
         ZkTxResult(TxType.REGISTER_KEY, 1, account_index=7),
         FastTxResult(3, 1, 21_000),
+        FastTxResult(3, None, 0),
         FaucetResult(b"\x01" * 20, 5, 6),
+        ProverReceipt(b"\x02" * 20, False, (b"\x03" * 32,)),
+        BundleReceipt(4, b"\x05" * 32, b"\x06" * 20, 7),
         None,
     ):
         assert decode_result(encode_result(result)) == result
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x09" + ZkTxResult(TxType.TRANSFER, 1).encode(),  # no such receipt type
+        b"\x01\xc0",  # a ZK result of no fields
+        b"\x02" + rlp.encode([3, [1, 2], 0]),  # an optional of two values
+        b"\x01" + rlp.encode([0x99, 1, [], []]),  # no such transaction type
+    ],
+)
+def test_invalid_stored_receipts_are_named(raw: bytes) -> None:
+    with pytest.raises(CorruptRecord):
+        decode_result(raw)
+
+
+def test_invalid_receipt_values_are_never_stored_wrapped() -> None:
+    with pytest.raises(RecordOutOfRange):
+        encode_result(ZkTxResult(TxType.TRANSFER, 2**64))
 
 
 class KeyOnly:

@@ -35,7 +35,17 @@ from typing import Annotated, Any, Generic, Self, TypeVar
 import rlp
 from rlp.sedes import CountableList, boolean
 
-from zkbraid.market.errors import CorruptRecord, RecordOutOfRange
+from zkbraid.errors import BraidError, OutOfRange
+
+
+class RecordOutOfRange(OutOfRange):
+    """A record field outside its fixed width (a negative amount, a height past U64): nothing
+    is stored that would not read back as itself."""
+
+
+class CorruptRecord(BraidError):
+    """A stored record that does not decode as its type (a damaged or foreign database)."""
+
 
 E = TypeVar("E", bound=IntEnum)
 R = TypeVar("R", bound="Record")
@@ -178,7 +188,7 @@ def sedes_of(cls: type[R]) -> RecordSedes[R]:
 
 
 class Record:
-    """Base of the market's records: a dataclass whose every field is `Annotated` with its sedes."""
+    """Base of stored records: a dataclass whose every field is `Annotated` with its sedes."""
 
     __slots__ = ()
 
@@ -192,7 +202,7 @@ class Record:
         try:
             record: Self = rlp.decode(raw, sedes=sedes_of(cls))
         except (rlp.DecodingError, rlp.DeserializationError) as e:
-            raise CorruptRecord(f"not a market {cls.__name__} record: {e}") from None
+            raise CorruptRecord(f"not a {cls.__name__} record: {e}") from None
         return record
 
 
@@ -217,6 +227,21 @@ class ListOf(Generic[R]):
 
     def deserialize(self, serial: Any) -> list[R]:
         return list(self._sedes().deserialize(serial))
+
+
+class Maybe:
+    """Sedes of an optional value: an empty list for None, else a list of the one value."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def serialize(self, value: Any) -> list[Any]:
+        return [] if value is None else [self._inner.serialize(value)]
+
+    def deserialize(self, serial: Any) -> Any:
+        if type(serial) is not list or len(serial) > 1:
+            raise rlp.DeserializationError("an optional value is a list of at most one", serial)
+        return self._inner.deserialize(serial[0]) if serial else None
 
 
 U8 = Annotated[int, UInt(8)]
