@@ -26,10 +26,12 @@ import rlp
 from eth.abc import AtomicWriteBatchAPI, BlockHeaderAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
+from eth.rlp.sedes import address
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from rlp.sedes import CountableList, List, big_endian_int, binary
 
 from zkbraid.ledger.kv import KVNamespace
-from zkbraid.ledger.trie import RLPItem, rlp_encode
+from zkbraid.ledger.trie import RLPItem
 
 STATE_PREFIX = b"s"
 BLOCK_PREFIX = b"b"
@@ -150,30 +152,36 @@ class BlockRecord:
     credits: tuple[tuple[bytes, int], ...]
 
     def encode(self) -> bytes:
-        return rlp_encode(
+        encoded: bytes = rlp.encode(
             [
                 rlp.encode(self.header),
-                list(self.raw_transactions),
-                list(self.senders),
-                list(self.receipts),
-                [[a, _uint_bytes(wei)] for a, wei in self.credits],
-            ]
+                self.raw_transactions,
+                self.senders,
+                self.receipts,
+                self.credits,
+            ],
+            sedes=_BLOCK_RECORD,
         )
+        return encoded
 
     @classmethod
     def decode(cls, data: bytes) -> BlockRecord:
-        header_rlp, txs, senders, receipts, credits = rlp.decode(data)
+        header_rlp, txs, senders, receipts, credits = rlp.decode(data, sedes=_BLOCK_RECORD)
         return cls(
             header=rlp.decode(header_rlp, sedes=PragueBlockHeader),
-            raw_transactions=tuple(txs),
-            senders=tuple(senders),
-            receipts=tuple(receipts),
-            credits=tuple((bytes(a), int.from_bytes(w, "big")) for a, w in credits),
+            raw_transactions=txs,
+            senders=senders,
+            receipts=receipts,
+            credits=credits,
         )
 
 
-def _uint_bytes(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+#: A block's credits: [[address, wei], ...] (the block's extra_data commits to their RLP).
+CREDITS = CountableList(List([address, big_endian_int]))
+#: A stored block: [rlp(header), [raw tx, ...], [sender, ...], [receipt, ...], credits].
+_BLOCK_RECORD = List(
+    [binary, CountableList(binary), CountableList(address), CountableList(binary), CREDITS]
+)
 
 
 def _number_key(number: int) -> bytes:

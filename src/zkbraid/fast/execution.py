@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import rlp
 from eth.abc import BlockHeaderAPI, StateAPI
 from eth.constants import EMPTY_SHA3, POST_MERGE_NONCE
 from eth.vm.chain_context import ChainContext
@@ -24,13 +25,13 @@ from eth_utils.exceptions import ValidationError
 
 from zkbraid.errors import BraidError
 from zkbraid.fast.admission import check_against_state
-from zkbraid.fast.db import BlockRecord, StateDB
+from zkbraid.fast.db import CREDITS, BlockRecord, StateDB
 from zkbraid.fast.errors import GasLimitExceeded, InvalidBlock
 from zkbraid.fast.params import UINT256_MAX, FastParams
 from zkbraid.fast.receipts import LogEntry, encode_receipt, logs_bloom
 from zkbraid.fast.txs import FastTx, floor_data_gas
 from zkbraid.fast.vm import FastComputation, FastVM, vm_error_message
-from zkbraid.ledger.trie import ordered_trie_root, rlp_encode
+from zkbraid.ledger.trie import ordered_trie_root
 
 logger = logging.getLogger(__name__)
 
@@ -253,8 +254,4 @@ def credits_commitment(credits: Sequence[tuple[bytes, int]]) -> bytes:
     """extra_data of a block with credits: keccak of their RLP (the block hash commits to them)."""
     if not credits:
         return b""
-    return keccak(rlp_encode([[a, _uint(w)] for a, w in credits]))
-
-
-def _uint(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return keccak(rlp.encode(credits, sedes=CREDITS))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 import rlp
 from eth_hash.auto import keccak
+from rlp.codec import length_prefix
 
 from zkbraid.errors import BraidError
 from zkbraid.fast.errors import (
@@ -319,4 +320,24 @@ def _mangle(raw: bytes, index: int, value: bytes) -> bytes:
 def test_invalid_noncanonical_fields(raw: bytes, fragment: str) -> None:
     _, chain = new_chain()
     with pytest.raises(MalformedTransaction, match=fragment):
+        chain.check_transaction(raw)
+
+
+def _with_long_form_item(raw: bytes, index: int) -> bytes:
+    """`raw` with payload item `index` (a short byte string) given a long-form length prefix."""
+    typed = raw[0] < 0x80
+    items = rlp.decode(raw[1:] if typed else raw)
+    parts = [rlp.encode(item) for item in items]
+    value = items[index]
+    parts[index] = b"\xb8" + bytes((len(value),)) + value  # canonical only from 56 bytes on
+    payload = b"".join(parts)
+    encoded = length_prefix(len(payload), 0xC0) + payload
+    return raw[:1] + encoded if typed else encoded
+
+
+@pytest.mark.parametrize("index", [0, 5, 7], ids=["chain id", "to", "data"])
+def test_invalid_noncanonical_rlp_lengths(index: int) -> None:
+    raw = _with_long_form_item(transfer(ALICE, addr(BOB), 1, 0), index)
+    _, chain = new_chain()
+    with pytest.raises(MalformedTransaction, match="undecodable"):
         chain.check_transaction(raw)

@@ -17,7 +17,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from zkbraid.errors import BraidError, MalformedInput
 from zkbraid.fast.chain import FastChain, FastTx
-from zkbraid.fast.errors import BlockNotFound, LogQueryTooLarge
+from zkbraid.fast.errors import BlockNotFound, CallFailed, LogQueryTooLarge
 from zkbraid.fast.rpc import EthApi, RpcLimits
 from zkbraid.ledger.kv import KVStore
 
@@ -266,6 +266,28 @@ def test_log_range_bound() -> None:
     assert api.eth_getLogs([{"fromBlock": "0x1", "toBlock": "0x3"}]) == []
     with pytest.raises(LogQueryTooLarge, match="more than 3 blocks"):
         api.eth_getLogs([{"fromBlock": "0x0", "toBlock": "latest"}])
+
+
+def test_rpc_limits_bound_calls_logs_and_fee_suggestions() -> None:
+    _, chain = new_chain()
+    for t in range(3):
+        chain.execute_block([], t)
+    limits = RpcLimits(rpc_gas_cap=21_000, max_fee_history_blocks=2, suggested_priority_fee=7)
+    api = EthApi(chain, submit=lambda raw: b"", pending_nonce=lambda a: None, limits=limits)
+    assert api.eth_maxPriorityFeePerGas([]) == "0x7"
+    assert api.eth_gasPrice([]) == hex(chain.next_base_fee + 7)
+    assert api.eth_feeHistory(["0x10", "latest"])["oldestBlock"] == "0x2"
+    transfer_call = {"from": "0x" + addr(ALICE).hex(), "to": "0x" + addr(BOB).hex(), "value": "0x1"}
+    assert api.eth_estimateGas([transfer_call]) == hex(21_000)
+    with pytest.raises(CallFailed, match="gas"):  # 21,016 needed, the cap gives 21,000
+        api.eth_call([{**transfer_call, "data": "0x01"}])
+
+
+def test_invalid_rpc_limits() -> None:
+    with pytest.raises(ValueError, match="rpc_gas_cap must be positive"):
+        RpcLimits(rpc_gas_cap=0)
+    with pytest.raises(ValueError, match="suggested_priority_fee"):
+        RpcLimits(suggested_priority_fee=-1)
 
 
 @pytest.mark.parametrize(

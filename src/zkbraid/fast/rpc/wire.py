@@ -13,11 +13,11 @@ from eth._utils.address import generate_contract_address
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
 from eth_hash.auto import keccak
 from eth_typing import Address
+from rlp.codec import length_prefix
 
 from zkbraid.fast.db import BlockRecord
 from zkbraid.fast.txs import DYNAMIC_FEE_TX_TYPE, LEGACY_TX_TYPE
 from zkbraid.fast.vm import base_fee_of
-from zkbraid.ledger.trie import rlp_encode
 
 
 def hex_quantity(value: int) -> str:
@@ -186,14 +186,8 @@ def logs_json(
 def block_size(record: BlockRecord) -> int:
     """Length of the block's RLP: [header, transactions, uncles, withdrawals]."""
     header = rlp.encode(record.header)
-    txs = b"".join(raw if raw[0] >= 0xC0 else rlp_encode(raw) for raw in record.raw_transactions)
-    tx_list = rlp_encode([]) if not txs else _list_prefix(len(txs)) + txs
-    payload = header + tx_list + rlp_encode([]) + rlp_encode([])
-    return len(_list_prefix(len(payload))) + len(payload)
-
-
-def _list_prefix(length: int) -> bytes:
-    if length < 56:
-        return bytes((0xC0 + length,))
-    length_bytes = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes((0xF7 + len(length_bytes),)) + length_bytes
+    # A legacy transaction is an RLP list, a typed one a byte string: both as stored.
+    txs = b"".join(raw if raw[0] >= 0xC0 else rlp.encode(raw) for raw in record.raw_transactions)
+    empty_list = rlp.encode([])
+    payload_size = len(header) + len(length_prefix(len(txs), 0xC0)) + len(txs) + 2 * len(empty_list)
+    return len(length_prefix(payload_size, 0xC0)) + payload_size
