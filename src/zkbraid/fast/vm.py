@@ -266,7 +266,7 @@ class _FastAccountStorageDB(AccountStorageDB):
 class FastAccountDB(AccountDB):
     """py-evm's AccountDB with speed-ups that change no result:
 
-    - accounts are tuples (`_Account`) encoded by our RLP encoder, not `rlp.Serializable`s;
+    - accounts are tuples (`_Account`) encoded by the trie's node codec, not `rlp.Serializable`s;
     - accounts are read through the chain's shared `AccountCache`, which the block builder's
       `make_state_root` moves to the new root with exactly the accounts the block changed
       (every other AccountDB — eth_call, admission checks — only reads);

@@ -134,7 +134,7 @@ def ordered_trie_root(values: Sequence[bytes]) -> bytes:
 
 
 class RLPDecodingError(ValueError):
-    """Bytes that are not one canonical RLP item."""
+    """Bytes that are not one RLP item."""
 
 
 def _decode_at(data: bytes, pos: int) -> tuple[RLPItem, int]:
