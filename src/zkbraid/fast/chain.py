@@ -351,10 +351,10 @@ class FastChain:
     def call(
         self, request: CallRequest, header: BlockHeaderAPI | None = None, *, gas_cap: int
     ) -> bytes:
-        """`eth_call`: the return data of a call at a block (the head by default), given
-        `gas_cap` gas when the request names none.
+        """`eth_call`: the return data of a call at a block (the head by default).
 
-        Raises ExecutionReverted (with the revert data), CallFailed, InsufficientFunds.
+        The call gets `gas_cap` gas when the request names none. Raises ExecutionReverted (with
+        the revert data), CallFailed, InsufficientFunds.
         """
         header = header or self._head_header
         return calls.call(self._env, request, header, self._ancestor_hashes(header), gas_cap)
@@ -362,10 +362,10 @@ class FastChain:
     def estimate_gas(
         self, request: CallRequest, header: BlockHeaderAPI | None = None, *, gas_cap: int
     ) -> int:
-        """`eth_estimateGas`: the least gas (within 1.5%, as geth) with which the call succeeds,
-        at most `gas_cap` when the request names no gas.
+        """`eth_estimateGas`: the least gas (within 1.5%, as geth) with which the call succeeds.
 
-        Raises ExecutionReverted, CallFailed (fails even with all the gas allowed).
+        The search starts from `gas_cap` when the request names no gas. Raises
+        ExecutionReverted, CallFailed (fails even with all the gas allowed).
         """
         header = header or self._head_header
         return calls.estimate_gas(

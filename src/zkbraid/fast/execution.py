@@ -83,12 +83,12 @@ def execute_block(
     timestamp: int,
     credits: Sequence[tuple[bytes, int]] = (),
 ) -> ExecutedBlock:
-    """The block after `parent` (`ancestors` are its hash and its own ancestors'), with `credits`
-    applied first, then `txs` in order.
+    """The block after `parent`: `credits` applied first, then `txs` in order, and every root.
 
-    A transaction no longer valid against the block's state (nonce taken, funds gone, block full,
-    base fee risen) is left out and reported, never failing the block. Raises InvalidBlock for a
-    timestamp before the parent's or a malformed credit.
+    `ancestors` are the hashes of `parent` and its ancestors (BLOCKHASH). A transaction no longer
+    valid against the block's state (nonce taken, funds gone, block full, base fee risen) is left
+    out and reported, never failing the block. Raises InvalidBlock for a timestamp before the
+    parent's or a malformed credit.
     """
     if timestamp < parent.timestamp:
         raise InvalidBlock(f"timestamp {timestamp} is before the parent block's {parent.timestamp}")
@@ -206,11 +206,11 @@ def is_plain_transfer(env: ExecutionEnv, state: StateAPI, ftx: FastTx) -> bool:
 
 
 def apply_plain_transfer(state: StateAPI, ftx: FastTx, base_fee: int) -> int:
-    """The net state changes of py-evm's path for a plain transfer, without building an EVM
-    message and computation (tests compare every root with py-evm's full path).
+    """Applies a plain transfer's net state changes without an EVM message; returns the gas used.
 
-    The caller has checked nonce, balance (value + gas * max fee) and the base fee. Returns the
-    gas used: the intrinsic gas or EIP-7623's calldata floor, whichever is higher.
+    The same changes as py-evm's path (tests compare every root with it). The caller has checked
+    nonce, balance (value + gas * max fee) and the base fee. The gas used is the intrinsic gas or
+    EIP-7623's calldata floor, whichever is higher.
     """
     tx = ftx.transaction
     sender, to = Address(ftx.sender), Address(cast(bytes, ftx.to))

@@ -234,10 +234,12 @@ def _payload_items(raw: bytes, tx_type: int) -> list[Any] | None:
 def _decode_common(
     items: list[Any], tx_type: int, builder: type[TransactionBuilderAPI]
 ) -> SignedTransactionAPI | None:
-    """The py-evm transaction `builder.decode(raw)` gives for the payload `items`, built without
-    pyrlp's sedes machinery (about five times faster), for the common shapes: no access list
-    entries, canonical integers. Returns None for anything else, which then goes through
-    `builder.decode` and its errors."""
+    """The py-evm transaction `builder.decode(raw)` gives, built from the payload's `items`.
+
+    Five times faster than pyrlp's sedes, for the common shapes only (no access list entries,
+    canonical integers): returns None for anything else, which then goes through
+    `builder.decode` and its errors.
+    """
     layout = _LAYOUTS[tx_type]
     if len(items) != layout.size:
         return None
@@ -267,9 +269,11 @@ def _decode_common(
 
 
 def signing_hash(raw: bytes, tx_type: int, chain_id: int, items: list[Any] | None = None) -> bytes:
-    """The hash a transaction's signature signs, computed from its (already validated) raw bytes
-    or their decoded payload `items`: the payload without (v|y_parity, r, s), and EIP-155's
-    (chain id, 0, 0) for legacy ones."""
+    """The hash a transaction's signature signs, from its validated raw bytes.
+
+    That is the payload without (v|y_parity, r, s), with EIP-155's (chain id, 0, 0) for legacy
+    ones; `items` are the payload's decoded items, when the caller has them.
+    """
     if items is None:
         items = _list_items(rlp.decode(raw if tx_type == LEGACY_TX_TYPE else raw[1:]))
     # The items are decoded bytes and lists: encoding them as they are (no sedes inference)

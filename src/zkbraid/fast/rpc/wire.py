@@ -129,8 +129,11 @@ def receipt_json(
     previous_gas: int,
     first_log_index: int,
 ) -> dict[str, Any]:
-    """The receipt of transaction `index` of block `record`; `previous_gas` is the cumulative gas
-    before it and `first_log_index` the block-wide index of its first log."""
+    """The receipt of transaction `index` of block `record`.
+
+    `previous_gas` is the cumulative gas before it, `first_log_index` the block-wide index of its
+    first log.
+    """
     header = record.header
     raw = record.raw_transactions[index]
     sender = record.senders[index]
