@@ -22,7 +22,6 @@ from collections import OrderedDict
 
 from zkbraid.config import ChainParams
 from zkbraid.consensus.engine import AppInfo, FinalizedBlock, TxResult
-from zkbraid.errors import BraidError
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.block import BlockHeader, ChainKind
@@ -34,7 +33,6 @@ from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.node.mempool import Mempool
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.block import Block, BlockResult
-from zkbraid.sequencer.errors import AlreadyKnown as AlreadyKnown
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.header import validate_block
@@ -285,5 +283,3 @@ def _log_outcome(height: int, out: BlockOutcome) -> None:
             attempt,
         )
 
-
-__all__ = ["AlreadyKnown", "BraidApp", "BraidError", "StateMismatch"]
