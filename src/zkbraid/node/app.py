@@ -282,4 +282,3 @@ def _log_outcome(height: int, out: BlockOutcome) -> None:
             prover.hex(),
             attempt,
         )
-
