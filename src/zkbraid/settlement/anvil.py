@@ -1,0 +1,116 @@
+"""A local L1: anvil (npm `@foundry-rs/anvil-linux-amd64`, pinned in package.json), started as a
+child process on a free port for devnets and tests. In production the node talks to any
+Ethereum JSON-RPC endpoint instead."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from zkbraid.proving.artifacts import NODE_MODULES
+
+ANVIL = NODE_MODULES / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+
+class AnvilMissing(RuntimeError):
+    """The anvil binary is not installed (scripts/install.sh runs `npm ci`)."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Anvil:
+    """An anvil process: `with Anvil() as l1: l1.url`."""
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        chain_id: int = 31337,
+        block_time_s: float | None = None,
+        log_path: Path | None = None,
+        state_path: Path | None = None,
+    ) -> None:
+        """`block_time_s`: mine a block every so many seconds (None: one block a transaction);
+        `state_path`: keep the chain in this file across restarts."""
+        self.port = port or free_port()
+        self.chain_id = chain_id
+        self.block_time_s = block_time_s
+        self.log_path = log_path
+        self.state_path = state_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 20.0) -> None:
+        """Starts anvil and waits until it answers.
+
+        Raises AnvilMissing, RuntimeError (it exited or did not answer in time).
+        """
+        if not ANVIL.exists():
+            raise AnvilMissing(f"{ANVIL} is missing: run scripts/install.sh (npm ci)")
+        cmd = [
+            str(ANVIL),
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            "--mnemonic",
+            DEV_MNEMONIC,
+            "--silent",
+        ]
+        if self.block_time_s is not None:
+            cmd += ["--block-time", str(self.block_time_s)]
+        if self.state_path is not None:
+            cmd += ["--state", str(self.state_path)]
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"anvil exited with code {self.proc.returncode}")
+            try:
+                body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}
+                if requests.post(self.url, json=body, timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"anvil did not answer on {self.url} within {timeout_s} s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> Anvil:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+__all__ = ["ANVIL", "Anvil", "AnvilMissing", "free_port"]
