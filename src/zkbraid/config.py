@@ -15,6 +15,7 @@ from zkbraid.market.fees import ONE_ZKPOW as ONE_ZKPOW
 from zkbraid.market.fees import ZKPOW_DECIMALS as ZKPOW_DECIMALS
 from zkbraid.market.fees import FeeSchedule as FeeSchedule
 from zkbraid.market.params import MarketParams
+from zkbraid.settlement.deposits import BridgeParams
 from zkbraid.zk.params import ZkParams
 
 
@@ -57,6 +58,8 @@ class ChainParams:
     faucet: FaucetParams = field(default_factory=FaucetParams)
     market: MarketParams = field(default_factory=MarketParams)
     """The proving market: heartbeats, deadlines, fines, bounty curves, aggregation batches."""
+    bridge: BridgeParams = field(default_factory=BridgeParams)
+    """The L1 bridge: confirmation depth of observed L1 blocks, deposits' inclusion margin."""
     zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
     """Genesis ZKPoW balances: (address, amount)."""
     verifying_key_hash: bytes | None = None

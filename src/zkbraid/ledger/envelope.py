@@ -49,16 +49,23 @@ def payload_hash(payload: bytes) -> bytes:
     return keccak(payload)
 
 
-def block_marker(chain: ChainKind) -> bytes:
-    return wrap(TxKind.BLOCK_MARKER, bytes([chain]))
+def block_marker(chain: ChainKind, extra: bytes = b"") -> bytes:
+    """A proposal's first entry: its chain, then (ZK blocks) what the proposer saw of L1."""
+    if extra and chain is not ChainKind.ZK:
+        raise ValueError("only a ZK block's marker carries an L1 observation")
+    return wrap(TxKind.BLOCK_MARKER, bytes([chain]) + extra)
 
 
-def read_marker(raw: bytes) -> ChainKind:
-    """The chain a proposal's marker names.
+def read_marker(raw: bytes) -> tuple[ChainKind, bytes]:
+    """The chain a proposal's marker names, and the rest of the marker (a ZK block's L1
+    observation, settlement/observation.py; empty when it has none).
 
     Raises MalformedEnvelope: not a block marker.
     """
     kind, payload = unwrap(raw)
-    if kind is not TxKind.BLOCK_MARKER or len(payload) != 1 or payload[0] not in (0, 1):
+    if kind is not TxKind.BLOCK_MARKER or not payload or payload[0] not in (0, 1):
         raise MalformedEnvelope("a proposal must start with a block marker naming its chain")
-    return ChainKind(payload[0])
+    chain = ChainKind(payload[0])
+    if chain is not ChainKind.ZK and len(payload) != 1:
+        raise MalformedEnvelope("a fast block's marker carries nothing but its chain")
+    return chain, payload[1:]

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS blocks (
     hash         BLOB NOT NULL UNIQUE,
     chain        INTEGER NOT NULL,
     chain_height INTEGER NOT NULL,
-    header       BLOB NOT NULL
+    header       BLOB NOT NULL,
+    marker       BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS blocks_chain ON blocks (chain, chain_height);
 CREATE TABLE IF NOT EXISTS txs (
@@ -123,6 +124,11 @@ class LedgerStore:
         ).fetchall()
         return [BlockHeader.decode(bytes(r[0])) for r in rows]
 
+    def marker(self, height: int) -> bytes | None:
+        """The block's first entry, its chain marker (a ZK block's carries its L1 observation)."""
+        row = self.conn.execute("SELECT marker FROM blocks WHERE height = ?", (height,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def block_txs(self, height: int) -> list[TxRecord]:
         rows = self.conn.execute(
             "SELECT hash, height, idx, kind, raw, ok, error, result FROM txs"
@@ -167,6 +173,7 @@ class LedgerStore:
     def commit_block(
         self,
         header: BlockHeader,
+        marker: bytes,
         txs: list[TxRecord],
         jobs: list[ProofJobRecord] | None = None,
         proofs: list[tuple[bytes, bytes]] | None = None,
@@ -180,14 +187,15 @@ class LedgerStore:
             c.execute("BEGIN IMMEDIATE")
             try:
                 c.execute(
-                    "INSERT INTO blocks (height, hash, chain, chain_height, header)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO blocks (height, hash, chain, chain_height, header, marker)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         header.height,
                         header.hash,
                         int(header.chain),
                         header.chain_height,
                         header.encode(),
+                        marker,
                     ),
                 )
                 c.executemany(

@@ -14,12 +14,14 @@ execute ~20% slower). Tests check that it gives the same bytes and items as pyrl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from functools import lru_cache
 from typing import Protocol, cast
 
 import rlp
 from eth_hash.auto import keccak
+
+from zkbraid.ledger.kv import KVNamespace
 
 RLPItem = bytes | list["RLPItem"] | tuple["RLPItem", ...]
 
@@ -340,3 +342,36 @@ class TrieUpdater:
         node: list[RLPItem] = [self._ref(self._build(g, depth + 1)) if g else b"" for g in groups]
         node.append(value)
         return node
+
+
+BLANK_ROOT = bytes(keccak(b"\x80"))
+"""The root of an empty trie (keccak of the RLP of the empty string)."""
+
+
+class TrieNodes(MutableMapping[bytes, bytes]):
+    """The trie's node database, stored in a KV namespace."""
+
+    def __init__(self, kv: KVNamespace) -> None:
+        self._kv = kv
+
+    def __getitem__(self, key: bytes) -> bytes:
+        value = self._kv.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self._kv.put(key, value)
+
+    def __delitem__(self, key: bytes) -> None:
+        # Old nodes are kept: a root of an earlier block stays readable.
+        pass
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, bytes) and self._kv.has(key)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (k for k, _ in self._kv.items())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._kv.items())

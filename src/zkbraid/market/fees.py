@@ -7,7 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkbraid.errors import InsufficientFunds
-from zkbraid.zk.transactions import NftMint, NftTransfer, RegisterKey, Transfer, ZkTransaction
+from zkbraid.zk.transactions import (
+    Deposit,
+    NftMint,
+    NftTransfer,
+    RegisterKey,
+    Transfer,
+    Withdraw,
+    ZkTransaction,
+)
 
 ZKPOW_DECIMALS = 18
 ONE_ZKPOW = 10**ZKPOW_DECIMALS
@@ -25,6 +33,7 @@ class FeeSchedule:
     transfer: int = ONE_ZKPOW // 100
     nft_mint: int = ONE_ZKPOW // 50
     nft_transfer: int = ONE_ZKPOW // 100
+    withdraw: int = ONE_ZKPOW // 100
 
     def minimum(self, tx: ZkTransaction) -> int:
         """The schedule's minimum fee for `tx`'s type."""
@@ -36,6 +45,10 @@ class FeeSchedule:
             return self.nft_mint
         if isinstance(tx, NftTransfer):
             return self.nft_transfer
+        if isinstance(tx, Withdraw):
+            return self.withdraw
+        if isinstance(tx, Deposit):
+            return 0  # paid for on L1; nobody on the ZK chain signs it
         raise TypeError(type(tx))
 
     def check(self, tx: ZkTransaction) -> None:

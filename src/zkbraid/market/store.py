@@ -18,15 +18,10 @@ only: it is derived from the jobs, which the trie commits to.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TypeVar
 
-from eth_hash.auto import keccak
-
 from zkbraid.ledger.codec import Record
-from zkbraid.ledger.kv import KVNamespace
-from zkbraid.ledger.trie import RLPItem, TrieUpdater
-from zkbraid.market.zkpow import BLANK_ROOT, TrieNodes
+from zkbraid.ledger.record_store import RecordStore as RecordStore
 
 R = TypeVar("R", bound=Record)
 
@@ -50,82 +45,3 @@ def prover_key(address: bytes) -> bytes:
 
 def seq_key(seq: int) -> bytes:
     return b"s" + seq.to_bytes(8, "big")
-
-
-class RecordStore:
-    """The market's records: flat, committed by a trie root updated once a block, indexed."""
-
-    def __init__(self, nodes: KVNamespace, records: KVNamespace, live: KVNamespace) -> None:
-        self._nodes = TrieNodes(nodes)
-        self._records = records
-        self._live = live
-        self._decoded: dict[bytes, RLPItem] = {}
-        self._dirty: dict[bytes, Record] = {}
-        self._root = records.get(_ROOT_KEY) or BLANK_ROOT
-
-    def reload(self) -> None:
-        """Forgets what was not written, after the block's writes were discarded."""
-        self._dirty.clear()
-        self._decoded.clear()
-        self._root = self._records.get(_ROOT_KEY) or BLANK_ROOT
-
-    # -- records ----------------------------------------------------------------------------
-
-    def get(self, key: bytes, kind: type[R]) -> R | None:
-        """The record at `key` (this block's version if it changed). Raises CorruptRecord."""
-        pending = self._dirty.get(key)
-        if pending is not None:
-            if not isinstance(pending, kind):
-                raise TypeError(f"{key!r} holds a {type(pending).__name__}, not a {kind.__name__}")
-            return pending
-        raw = self._records.get(key)
-        return kind.decode(raw) if raw is not None else None
-
-    def put(self, record: Record, key: bytes) -> None:
-        """Marks `record` as the (changed) record at `key`: encoded and committed at the next
-        flush, as it is then."""
-        self._dirty[key] = record
-
-    # -- the flat index of transactions by seq (not committed: the jobs are) ---------------
-
-    def put_index(self, key: bytes, value: bytes) -> None:
-        self._records.put(key, value)
-
-    def get_index(self, key: bytes) -> bytes | None:
-        return self._records.get(key)
-
-    # -- the live index ---------------------------------------------------------------------
-
-    def set_live(self, key: bytes, live: bool) -> None:
-        if live:
-            self._live.put(key, b"\x01")
-        else:
-            self._live.delete(key)
-
-    def live_keys(self) -> Iterator[bytes]:
-        """Keys of the live records, in key order."""
-        return (key for key, _ in self._live.items())
-
-    # -- the commitment ---------------------------------------------------------------------
-
-    def flush(self) -> bytes:
-        """Encodes every record changed since the last flush, writes it, and returns the trie's
-        new root. Raises RecordOutOfRange: a record with a field outside its width (a bug)."""
-        if not self._dirty:
-            return self._root
-        encoded = [(key, record.encode()) for key, record in self._dirty.items()]
-        self._dirty.clear()
-        updates: dict[bytes, bytes | None] = {}
-        for key, value in encoded:
-            self._records.put(key, value)
-            updates[bytes(keccak(key))] = value
-        if len(self._decoded) > _DECODED_NODES_LIMIT:
-            self._decoded.clear()
-        self._root = TrieUpdater(self._nodes, self._decoded).update(self._root, updates)
-        self._records.put(_ROOT_KEY, self._root)
-        return self._root
-
-    @property
-    def root(self) -> bytes:
-        """The root as of the last flush."""
-        return self._root

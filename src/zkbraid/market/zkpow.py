@@ -8,16 +8,14 @@ Balances are keyed by Ethereum address. The root of the trie (Ethereum's hexary 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-
 from eth_hash.auto import keccak
 from trie.hexary import HexaryTrie
 
 from zkbraid.errors import InsufficientFunds, OutOfRange
 from zkbraid.ledger.kv import KVNamespace
+from zkbraid.ledger.trie import BLANK_ROOT, TrieNodes
 
 BALANCE_BOUND = 2**127  # balances live in [-2**127, 2**127)
-BLANK_ROOT = HexaryTrie.BLANK_NODE_HASH
 _ROOT_KEY = b"root"
 
 
@@ -27,35 +25,6 @@ class InsufficientZkpow(InsufficientFunds):
 
 class ZkpowOverflow(OutOfRange):
     """A ZKPoW balance would leave its signed 128-bit range."""
-
-
-class TrieNodes(MutableMapping[bytes, bytes]):
-    """The trie's node database, stored in a KV namespace."""
-
-    def __init__(self, kv: KVNamespace) -> None:
-        self._kv = kv
-
-    def __getitem__(self, key: bytes) -> bytes:
-        value = self._kv.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        self._kv.put(key, value)
-
-    def __delitem__(self, key: bytes) -> None:
-        # Old nodes are kept: a root of an earlier block stays readable.
-        pass
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, bytes) and self._kv.has(key)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return (k for k, _ in self._kv.items())
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self._kv.items())
 
 
 def _encode(balance: int) -> bytes:

@@ -25,11 +25,12 @@ from zkbraid.consensus.engine import AppInfo, FinalizedBlock, TxResult
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.block import BlockHeader, ChainKind
-from zkbraid.ledger.envelope import TxKind, block_marker, payload_hash, unwrap
+from zkbraid.ledger.envelope import TxKind, block_marker, payload_hash, unwrap, wrap
 from zkbraid.ledger.store import LedgerStore, TxRecord
 from zkbraid.market.state import Market
 from zkbraid.market.step import BlockOutcome
 from zkbraid.market.zkpow import ZkpowLedger
+from zkbraid.node.l1_view import L1View
 from zkbraid.node.mempool import Mempool
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.block import Block, BlockResult
@@ -39,8 +40,11 @@ from zkbraid.sequencer.header import validate_block
 from zkbraid.sequencer.receipts import TxReceipt, encode_result
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
+from zkbraid.settlement.deposits import BRIDGE_TOKEN
+from zkbraid.settlement.observation import L1Observation
 from zkbraid.zk.genesis import ZkGenesis
 from zkbraid.zk.state import ZkState
+from zkbraid.zk.transactions import Deposit
 
 log = logging.getLogger("zkbraid.app")
 
@@ -60,8 +64,10 @@ class BraidApp:
         store: LedgerStore,
         zk_genesis: ZkGenesis,
         verifier: ProofVerifier | None = None,
+        l1: L1View | None = None,
     ) -> None:
-        """Opens the chain stored in `store`, writing its genesis first if it is empty.
+        """Opens the chain stored in `store`, writing its genesis first if it is empty. `l1`:
+        this node's view of L1, to propose and check ZK blocks' L1 observations.
 
         Raises VerifyingKeyMismatch (the verifier's key is not the genesis's) and StateMismatch.
         """
@@ -88,6 +94,7 @@ class BraidApp:
         self.last_outcome = BlockOutcome()
         """What the last block's market step did (fines, releases, assignments)."""
         self._finalized: BlockResult | None = None
+        self.l1 = l1
 
     def _load(self) -> SequencerState:
         heads = {c: self.store.chain_head(c) for c in ChainKind}
@@ -168,14 +175,51 @@ class BraidApp:
         for raw in candidates:
             (zk_txs if raw[:1] == bytes([TxKind.ZK]) else fast_txs).append(raw)
         zk_elapsed = self._elapsed_ms(ChainKind.ZK, time_ms)
-        zk_due = (zk_txs or timing.zk_empty_blocks) and zk_elapsed >= timing.zk_block_interval_ms
+        observation, deposits = self._l1_news()
+        zk_due = (zk_txs or deposits or timing.zk_empty_blocks) and (
+            zk_elapsed >= timing.zk_block_interval_ms
+        )
         if zk_due or len(zk_txs) >= timing.zk_max_txs:
-            return [block_marker(ChainKind.ZK), *zk_txs[: timing.zk_max_txs]]
+            extra = b"" if observation is None else observation.encode()
+            body = [*deposits, *zk_txs][: timing.zk_max_txs]
+            return [block_marker(ChainKind.ZK, extra), *body]
         fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
         wanted = fast_txs or timing.fast_empty_blocks or self.market.due(height, time_ms)
         if wanted and fast_elapsed >= timing.fast_block_interval_ms:
             return [block_marker(ChainKind.FAST), *self._fitting_fast_txs(fast_txs)]
         return []
+
+    def _l1_news(self) -> tuple[L1Observation | None, list[bytes]]:
+        """What the next ZK block should say of L1: the newest confirmed L1 block (if new) and
+        a Deposit for every observed deposit that may be credited now (its recipient has a ZK
+        account and its L1 deadline is far enough)."""
+        if self.l1 is None:
+            return None, []
+        bridge = self.state.bridge
+        meta = bridge.meta
+        observation = self.l1.observation(meta.l1_height, meta.next_deposit_id)
+        candidates = [(d.deposit_id, d.recipient, d.amount, d.deadline) for d in bridge.pending()]
+        if observation is not None:
+            candidates += [
+                (d.deposit_id, d.recipient, d.amount, d.deadline) for d in observation.deposits
+            ]
+        l1_time = observation.timestamp if observation is not None else meta.l1_timestamp
+        margin = self.params.bridge.inclusion_margin_s
+        deposits = []
+        for deposit_id, recipient, amount, deadline in candidates:
+            to_index = self.state.zk.account_index(recipient)
+            if to_index is None or deadline <= l1_time + margin:
+                continue
+            tx = Deposit(
+                chain_id=self.params.zk.chain_id,
+                deposit_id=deposit_id,
+                to_index=to_index,
+                token=BRIDGE_TOKEN,
+                recipient=recipient,
+                amount=amount,
+            )
+            deposits.append(wrap(TxKind.ZK, tx.encode()))
+        return observation, deposits
 
     def _fitting_fast_txs(self, candidates: list[bytes]) -> list[bytes]:
         """The longest prefix of the candidates within the block's transaction count and gas
@@ -193,7 +237,14 @@ class BraidApp:
 
     def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
         try:
-            validate_block(self.state, self.params, Block(height, time_ms, tuple(txs)))
+            _, observation = validate_block(
+                self.state, self.params, Block(height, time_ms, tuple(txs))
+            )
+            if observation is not None:
+                if self.l1 is None:
+                    raise InvalidBlock("this node does not follow L1: it cannot check the block")
+                meta = self.state.bridge.meta
+                self.l1.check(observation, meta.l1_height, meta.next_deposit_id)
         except InvalidBlock as e:
             log.warning("rejecting proposal at height %d: %s", height, e)
             return False
@@ -222,6 +273,7 @@ class BraidApp:
             raise RuntimeError("commit without finalize")
         self.store.commit_block(
             result.header,
+            result.marker,
             [_record(r) for r in result.receipts],
             result.proving_jobs,
             result.proofs,
@@ -229,13 +281,14 @@ class BraidApp:
         self._finalized = None
         self.mempool.ordered([r.hash for r in result.receipts])
 
-    def apply_block(self, header: BlockHeader, body: list[bytes]) -> None:
-        """Replays a committed block (its header and its transactions in order) through the
-        block transition and commits it.
+    def apply_block(self, header: BlockHeader, marker: bytes, body: list[bytes]) -> None:
+        """Replays a committed block (its header, its chain marker and its transactions in
+        order) through the block transition and commits it. An L1 observation in the marker is
+        taken as committed (the chain's validators checked it), so a replay needs no L1.
 
         Raises InvalidBlock when the block does not compute to `header` (nothing is committed).
         """
-        block = Block(header.height, header.timestamp_ms, (block_marker(header.chain), *body))
+        block = Block(header.height, header.timestamp_ms, (marker, *body))
         self._transition(block, header)
         self.commit()
 

@@ -25,11 +25,11 @@ from zkbraid.market.market_txs import (
 )
 from zkbraid.market.transactions import Faucet, SubmitProof
 from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_transaction, decode
-from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock
+from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock, ProposerOnly
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.proof_acceptance import check_submission
 from zkbraid.sequencer.state import SequencerState
-from zkbraid.zk.transactions import RegisterKey, ZkTransaction
+from zkbraid.zk.transactions import Deposit, RegisterKey, ZkTransaction
 
 MAX_DROPPED = 10_000
 
@@ -131,6 +131,12 @@ class Mempool:
         return tx_hash
 
     def _admit_zk(self, state: SequencerState, genesis: Genesis, tx: ZkTransaction) -> None:
+        if isinstance(tx, Deposit):
+            state.bridge.check_deposit(tx)  # DepositNotBacked, DepositAlreadyCredited, …
+            raise ProposerOnly(
+                f"L1 deposit {tx.deposit_id} is credited by the proposer's Deposit transaction;"
+                " there is nothing to submit"
+            )
         if isinstance(tx, RegisterKey):
             if tx.eth_address in self._registering:
                 raise AlreadyKnown("a key registration for this address is already pending")

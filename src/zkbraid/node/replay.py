@@ -36,10 +36,10 @@ def replay(
         last = min(last, to_height)
     applied = 0
     for height in range(app.info().last_height + 1, last + 1):
-        header = source.header(height)
-        if header is None:
+        header, marker = source.header(height), source.marker(height)
+        if header is None or marker is None:
             raise InvalidBlock(f"the source has no block {height}")
-        app.apply_block(header, [r.raw for r in source.block_txs(height)])
+        app.apply_block(header, marker, [r.raw for r in source.block_txs(height)])
         applied += 1
         if progress is not None:
             progress(height, last)

@@ -30,6 +30,8 @@ class BlockResult:
     committed ZK transaction's witness) and for aggregation (each accepted proof's bytes)."""
 
     header: BlockHeader
+    marker: bytes
+    """The block's chain marker (with a ZK block's L1 observation), stored with the block."""
     receipts: list[TxReceipt]
     proving_jobs: list[ProofJobRecord] = field(default_factory=list)
     proofs: list[tuple[bytes, bytes]] = field(default_factory=list)

@@ -43,3 +43,7 @@ class MissingVerifyingKey(BraidError):
 
 class UnexpectedVerifyingKey(BraidError):
     """The node was given a verifying key for a chain whose genesis names none."""
+
+
+class ProposerOnly(Unauthorized):
+    """A transaction only the block proposer makes (a Deposit, from an observed L1 deposit)."""

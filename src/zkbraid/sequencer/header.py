@@ -11,6 +11,7 @@ from zkbraid.sequencer.block import Block
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.receipts import TxReceipt
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.settlement.observation import L1Observation
 
 ALLOWED_KINDS = {
     ChainKind.ZK: frozenset({TxKind.ZK}),
@@ -20,17 +21,23 @@ ALLOWED_KINDS = {
 chain's and the sequencer's own (faucet, proofs, the market's transactions)."""
 
 
-def validate_block(state: SequencerState, params: ChainParams, block: Block) -> ChainKind:
-    """The chain of `block`, once it follows the state's head: the next height, a later time,
-    a chain marker first, no more transactions than its chain allows, each of a kind its chain
-    carries.
+def validate_block(
+    state: SequencerState, params: ChainParams, block: Block
+) -> tuple[ChainKind, L1Observation | None]:
+    """The chain of `block` and the L1 observation its marker carries (ZK blocks), once it
+    follows the state's head: the next height, a later time, a chain marker first (with a
+    well-formed observation that moves L1 forward, if any), no more transactions than its chain
+    allows, each of a kind its chain carries.
 
     Raises InvalidBlock.
     """
     if not block.txs:
         raise InvalidBlock("empty proposal: a block starts with its chain marker")
     try:
-        chain = read_marker(block.txs[0])
+        chain, extra = read_marker(block.txs[0])
+        observation = L1Observation.decode(extra) if extra else None
+        if observation is not None:
+            state.bridge.check_observation(observation)
     except BraidError as e:
         raise InvalidBlock(str(e)) from None
     if block.height != state.height + 1:
@@ -50,7 +57,7 @@ def validate_block(state: SequencerState, params: ChainParams, block: Block) -> 
             raise InvalidBlock(str(e)) from None
         if kind not in ALLOWED_KINDS[chain]:
             raise InvalidBlock(f"a {chain.name} block cannot carry a {kind.name} tx")
-    return chain
+    return chain, observation
 
 
 def make_header(

@@ -4,7 +4,8 @@ market, and the heads of the global order and of each chain.
 Every part lives in its own namespace of one `KVStore` whose writes are buffered per block;
 nothing is durable until the node commits the block. The app hash commits each part once:
 `keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
-`keccak(ZKPoW root ‖ market root)` (a proof's acceptance is recorded in the market's job).
+`keccak(ZKPoW root ‖ market root ‖ bridge root)` (a proof's acceptance is recorded in the
+market's job; observed L1 deposits in the bridge, settlement/deposits.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from zkbraid.ledger.kv import KVStore
 from zkbraid.market.state import Market
 from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.sequencer.genesis import Genesis
+from zkbraid.settlement.deposits import Bridge
 from zkbraid.zk.state import ZkState
 
 
@@ -41,6 +43,12 @@ class SequencerState:
         self.fast = FastChain(kv.namespace("fast"), params.fast)
         self.zkpow = ZkpowLedger(kv.namespace("seq.trie"), kv.namespace("seq"))
         self.market = self._market()
+        self.bridge = Bridge(
+            params.bridge,
+            kv.namespace("bridge.trie"),
+            kv.namespace("bridge"),
+            kv.namespace("bridge.live"),
+        )
         if create:
             self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
             for address, amount in params.zkpow_alloc:
@@ -71,6 +79,7 @@ class SequencerState:
         self.fast.reload()
         self.zkpow.reload()
         self.market = self._market()
+        self.bridge.reload()
         self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
         self.head = head
         self.chain_heads = dict(chain_heads)
@@ -84,8 +93,8 @@ class SequencerState:
         return self.zk.root().to_bytes(32, "big")
 
     def sequencer_root(self) -> bytes:
-        """The sequencer's own state: ZKPoW balances and the proving market."""
-        return bytes(keccak(self.zkpow.root + self.market.root))
+        """The sequencer's own state: ZKPoW balances, the proving market, the bridge."""
+        return bytes(keccak(self.zkpow.root + self.market.root + self.bridge.root))
 
     def app_hash(self) -> bytes:
         return app_hash(self.zk_root(), self.fast.state_root, self.sequencer_root())

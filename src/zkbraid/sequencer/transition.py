@@ -35,7 +35,7 @@ from zkbraid.sequencer.header import check_header, make_header, validate_block
 from zkbraid.sequencer.proof_acceptance import accept_proof
 from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
 from zkbraid.sequencer.state import SequencerState
-from zkbraid.zk.transactions import ZkTransaction
+from zkbraid.zk.transactions import Deposit, ZkTransaction
 
 DecodeCache = dict[bytes, Decoded]
 """Transactions already decoded (by the mempool), by hash: decoding is pure, so a cached
@@ -55,7 +55,9 @@ def state_transition(
     Raises InvalidBlock.
     """
     params = genesis.params
-    chain = validate_block(state, params, block)
+    chain, observation = validate_block(state, params, block)
+    if observation is not None:
+        state.bridge.observe(observation, block.height)
     if chain is ChainKind.ZK:
         receipts, jobs = apply_zk_body(state, genesis, block, decoded or {})
         proofs: list[tuple[bytes, bytes]] = []
@@ -68,7 +70,7 @@ def state_transition(
     if claimed is not None:
         check_header(claimed, header)
     state.advance(header)
-    return BlockResult(header, receipts, jobs, proofs, outcome)
+    return BlockResult(header, block.txs[0], receipts, jobs, proofs, outcome)
 
 
 # -- the ZK chain ----------------------------------------------------------------------------
@@ -99,17 +101,23 @@ def apply_zk_body(
 def apply_zk_transaction(
     state: SequencerState, genesis: Genesis, tx_hash: bytes, tx: ZkTransaction, block: Block
 ) -> tuple[ZkTxResult, ProofJob]:
-    """One ZK-chain transaction: its fee rules, the STF (with the circuit's witness), the fee
-    debited in ZKPoW, and its job in the market (the statement its proof must show: the roots
-    around it and its public data record).
+    """One ZK-chain transaction: its fee rules (a Deposit: the observed L1 deposit backing it
+    instead), the STF (with the circuit's witness), the fee debited in ZKPoW, and its job in
+    the market (the statement its proof must show: the roots around it and its public data
+    record).
 
-    Raises the fee's and the STF's named errors and MalformedPubdata, before changing anything.
+    Raises the fee's, the bridge's and the STF's named errors and MalformedPubdata, before
+    changing anything.
     """
     params = genesis.params
-    payer = check_zk_fee(state.zk, state.zkpow, params, tx)
+    backing = state.bridge.check_deposit(tx) if isinstance(tx, Deposit) else None
+    payer = None if backing is not None else check_zk_fee(state.zk, state.zkpow, params, tx)
     record = pubdata(tx)
     receipt, witness = apply_with_witness(state.zk, tx, params.zk)
-    state.zkpow.debit(payer, tx.fee)
+    if backing is not None:
+        state.bridge.credited(backing, tx_hash, block.height)
+    if payer is not None:
+        state.zkpow.debit(payer, tx.fee)
     state.market.job_committed(
         tx_hash,
         tx.fee,

@@ -70,8 +70,9 @@ def test_app_hash_commits_to_all_three_roots() -> None:
 
 def test_envelopes_and_markers() -> None:
     assert unwrap(wrap(TxKind.ZK, b"abc")) == (TxKind.ZK, b"abc")
-    assert read_marker(block_marker(ChainKind.ZK)) is ChainKind.ZK
-    assert read_marker(block_marker(ChainKind.FAST)) is ChainKind.FAST
+    assert read_marker(block_marker(ChainKind.ZK)) == (ChainKind.ZK, b"")
+    assert read_marker(block_marker(ChainKind.FAST)) == (ChainKind.FAST, b"")
+    assert read_marker(block_marker(ChainKind.ZK, b"seen")) == (ChainKind.ZK, b"seen")
 
 
 def test_invalid_envelopes() -> None:
@@ -83,3 +84,7 @@ def test_invalid_envelopes() -> None:
         read_marker(wrap(TxKind.ZK, b"\x00"))
     with pytest.raises(MalformedEnvelope, match="block marker"):
         read_marker(wrap(TxKind.BLOCK_MARKER, b"\x05"))
+    with pytest.raises(MalformedEnvelope, match="fast block"):
+        read_marker(wrap(TxKind.BLOCK_MARKER, b"\x01extra"))
+    with pytest.raises(ValueError):
+        block_marker(ChainKind.FAST, b"extra")

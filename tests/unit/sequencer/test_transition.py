@@ -132,13 +132,15 @@ def test_invalid_replayed_header_is_refused_and_changes_nothing(
     header = a.store.header(4)
     assert header is not None
     body = [r.raw for r in a.store.block_txs(4)]
+    marker = a.store.marker(4)
+    assert marker is not None
     forged: BlockHeader = replace(header, **{field: value})
     with pytest.raises(InvalidBlock) as e:
-        b.apply_block(forged, body)
+        b.apply_block(forged, marker, body)
     assert "block 4" in str(e.value)
     after = (b.info(), b.state.app_hash(), b.state.zk.root(), b.state.fast.state_root)
     assert after == before and b.store.header(4) is None
-    b.apply_block(header, body)  # the real block still applies
+    b.apply_block(header, marker, body)  # the real block still applies
     assert b.store.header(4) == header
 
 
