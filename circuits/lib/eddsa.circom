@@ -5,14 +5,14 @@ pragma circom 2.1.0;
 // are exactly those of src/zkbraid/crypto/eddsa.py `verify` and `is_valid_public_key`:
 //
 // - always: the key A is on BabyJubJub and 8·A is not the identity (not of small order). Every
-//   transaction type has a key: RegisterKey the new one, the others the sender's (which passed
-//   this same check when it was registered);
+//   transaction type has a key: RegisterKey the new one, the others account A's (the sender's,
+//   or a Deposit's credited account), which passed this same check when it was registered;
 // - when enabled: R8 is on the curve (circomlib leaves that out; the Python verifier refuses an
 //   off-curve R8, and both must agree), S < the subgroup order, and
 //   S·Base8 == R8 + (8·Poseidon(R8x, R8y, Ax, Ay, M))·A.
 //
 // Disabled (RegisterKey, whose authorisation is an Ethereum signature checked outside the
-// circuit), R8 and S must be given as 0.
+// circuit, and the unsigned Deposit), R8 and S must be given as 0.
 
 include "babyjub.circom";
 include "bitify.circom";

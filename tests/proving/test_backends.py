@@ -17,7 +17,7 @@ from zkbraid.proving.prover import ProofJob, Prover
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.witness import build_witness
 
-ONE_PER_TYPE = ["register_key", "transfer", "nft_mint", "nft_transfer"]
+ONE_PER_TYPE = ["register_key", "transfer", "nft_mint", "nft_transfer", "deposit", "withdraw"]
 
 
 def job_of(name: str) -> ProofJob:

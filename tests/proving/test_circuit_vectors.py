@@ -8,7 +8,7 @@ both must agree:
 - invalid: no proof can be made, because the witness cannot be built (an id beyond any slot)
   or circom's witness generator refuses it (a failed circuit rule), except for the rules the
   circuit leaves to the validators and L1 (RegisterKey's ECDSA signature and address
-  uniqueness, circuits/README.md), listed in VALIDATOR_ONLY.
+  uniqueness, an unsigned Deposit's chain id, circuits/README.md), listed in VALIDATOR_ONLY.
 
 Vectors made with other chain parameters run through a circuit compiled for those parameters
 (--O1, tests only) and, when valid, are proven with groth16py's native single-party setup.
@@ -24,15 +24,18 @@ import pytest
 
 from tests.proving.conftest import VariantCircuits
 from tests.unit.zk.vectors import VECTORS, run_vector
-from zkbraid.proving.artifacts import MAIN_NAME
+from zkbraid.proving.artifacts import MAIN_NAME, CircuitKeys
+from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
 from zkbraid.proving.errors import CircuitRejected, WitnessError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.prover import ProofJob, Prover
+from zkbraid.proving.statement import tx_data
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.witness import ProofWitness, build_witness
 from zkbraid.zk import errors as E
+from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.params import ZkParams
-from zkbraid.zk.transactions import RegisterKey
+from zkbraid.zk.transactions import Deposit, RegisterKey, TxType, Withdraw
 
 DEFAULT = ZkParams()
 
@@ -46,6 +49,7 @@ VALIDATOR_ONLY = {
     "invalid_register_key_tampered_key": "ECDSA is checked outside the circuit",
     "invalid_register_key_bad_v": "ECDSA is checked outside the circuit",
     "invalid_register_key_high_s": "ECDSA is checked outside the circuit",
+    "invalid_deposit_wrong_chain_id": "an unsigned Deposit proves no chain id: L1's deposit is",
 }
 VALIDATOR_ONLY_ERRORS = (E.BadECDSASignature, E.AddressAlreadyRegistered, E.WrongZkChainId)
 
@@ -84,11 +88,19 @@ def _compile_variants(variants: VariantCircuits) -> None:
 
 def test_vectors_cover_every_type_and_the_validator_only_rules_are_exact() -> None:
     assert {type(parts_of(n)["operation"]) for n in VALID} >= {RegisterKey}
+    assert {parts_of(n)["operation"].TYPE for n in VALID} == set(TxType)
+    assert {parts_of(n)["operation"].TYPE for n in INVALID} == set(TxType)
     assert set(VALIDATOR_ONLY) <= set(INVALID)
     for name in VALIDATOR_ONLY:
         parts = parts_of(name)
-        assert isinstance(parts["operation"], RegisterKey)
+        assert isinstance(parts["operation"], RegisterKey | Deposit)
         assert issubclass(parts["error"], VALIDATOR_ONLY_ERRORS)
+    # A Deposit's only rule left to the validators is its chain id (its L1 backing is the
+    # node's, outside the STF); a Withdraw has none.
+    assert [n for n in VALIDATOR_ONLY if isinstance(parts_of(n)["operation"], Deposit)] == [
+        "invalid_deposit_wrong_chain_id"
+    ]
+    assert not [n for n in VALIDATOR_ONLY if isinstance(parts_of(n)["operation"], Withdraw)]
     # Every other RegisterKey rejection (key validity, tree full, fee width) is the circuit's.
     others = [
         n for n in INVALID if n.startswith("invalid_register_key") and n not in VALIDATOR_ONLY
@@ -148,7 +160,9 @@ def test_invalid_rejected_by_circuit(
         run_witness(runner, wasm, witness, Path(tmp) / "w.wtns")
 
 
-@pytest.mark.parametrize("name", ["register_key", "transfer", "nft_mint", "nft_transfer"])
+@pytest.mark.parametrize(
+    "name", ["register_key", "transfer", "nft_mint", "nft_transfer", "deposit", "withdraw"]
+)
 def test_invalid_wrong_new_root(name: str, g16: Prover) -> None:
     parts = parts_of(name)
     witness = build_witness(parts["pre"].restore(), parts["operation"])
@@ -164,3 +178,61 @@ def test_invalid_wrong_old_root(g16: Prover) -> None:
     forged = ProofWitness({**witness.inputs, "oldRoot": witness.old_root + 1})
     with pytest.raises(CircuitRejected, match="oldRoot === oldRootComputed"):
         g16.prove(ProofJob(parts["operation"], forged))
+
+
+def _forged(witness: ProofWitness, **inputs: int | list[int]) -> ProofWitness:
+    return ProofWitness({**witness.inputs, **inputs})
+
+
+def _generate(dev_keys: CircuitKeys, runner: NodeRunner, witness: ProofWitness) -> None:
+    """circom's witness generator on a witness whose public data is not its transaction's (the
+    prover refuses such a job before proving; a forger would go straight to the circuit)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        Groth16pyBackend(dev_keys, runner).compute_witness(witness, Path(tmp) / "w.wtns")
+
+
+def test_invalid_deposit_with_a_fee(dev_keys: CircuitKeys, runner: NodeRunner) -> None:
+    # Deposit.fee is always 0, so only a forged witness can try one: the header would carry it.
+    parts = parts_of("deposit")
+    witness = build_witness(parts["pre"].restore(), parts["operation"])
+    _generate(dev_keys, runner, witness)  # the honest one passes
+    header, *wide = witness.tx_data
+    forged = _forged(witness, fee=1, txData=[header + 2**112, *wide])
+    with pytest.raises(CircuitRejected, match=r"isDeposit \* fee === 0"):
+        _generate(dev_keys, runner, forged)
+
+
+def test_invalid_deposit_record_of_another_account(
+    dev_keys: CircuitKeys, runner: NodeRunner
+) -> None:
+    # The witness credits account 2; the published record names account 1 and its address.
+    parts = parts_of("deposit")
+    tx = parts["operation"]
+    witness = build_witness(parts["pre"].restore(), tx)
+    other = Deposit(tx.chain_id, tx.deposit_id, 1, tx.token, dev_eth_address(1), tx.amount)
+    for data in (list(tx_data(other)), [tx_data(other)[0], *witness.tx_data[1:]],
+                 [witness.tx_data[0], tx_data(other)[1], witness.tx_data[2]]):  # fmt: skip
+        with pytest.raises(CircuitRejected, match="txData"):
+            _generate(dev_keys, runner, _forged(witness, txData=data))
+
+
+def test_invalid_deposit_that_bumps_the_nonce(g16: Prover) -> None:
+    # An unsigned deposit leaves the nonce alone: a witness claiming the nonce+1 leaf is refused.
+    parts = parts_of("deposit")
+    tx = parts["operation"]
+    witness = build_witness(parts["pre"].restore(), tx)
+    bumped = parts["post"].restore()
+    bumped.set_nonce(tx.to_index, 1)
+    with pytest.raises(CircuitRejected, match="newRoot === newRootComputed"):
+        g16.prove(ProofJob(tx, _forged(witness, newRoot=bumped.root())))
+
+
+def test_invalid_withdraw_to_another_l1_address(dev_keys: CircuitKeys, runner: NodeRunner) -> None:
+    # The signature covers l1_recipient: a prover cannot redirect a withdrawal on L1.
+    parts = parts_of("withdraw")
+    tx = parts["operation"]
+    witness = build_witness(parts["pre"].restore(), tx)
+    thief = int.from_bytes(dev_eth_address(0), "big")
+    data = [witness.tx_data[0], thief, witness.tx_data[2]]
+    with pytest.raises(CircuitRejected, match="signature"):
+        _generate(dev_keys, runner, _forged(witness, l1Address=thief, txData=data))

@@ -3,6 +3,7 @@ or malformed proofs are refused, and a prover never hands on a proof it has not 
 
 import struct
 import tempfile
+from dataclasses import fields as fields_of
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from zkbraid.proving.proof import BN254_Q, PROOF_BYTES, Proof
 from zkbraid.proving.prover import ProofJob, Prover
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.witness import ProofWitness, build_witness
+from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.params import ZkParams
 from zkbraid.zk.transactions import ZkTransaction
 
@@ -33,7 +35,7 @@ def job_of(name: str) -> ProofJob:
 @pytest.fixture(scope="module")
 def proven(g16: Prover) -> dict[str, tuple[ProofJob, Proof]]:
     out = {}
-    for name in ("transfer", "nft_mint"):
+    for name in ("transfer", "nft_mint", "deposit", "withdraw"):
         job = job_of(name)
         out[name] = (job, g16.prove(job))
     return out
@@ -49,12 +51,17 @@ def test_proof_verifies_for_its_transaction_and_roots(
 
 def _other_transactions(tx: ZkTransaction) -> list[ZkTransaction]:
     fields = {"amount": 1, "to_index": 3, "fee": 99, "token": 1, "content_hash": 5,
-              "collection_id": 1, "from_index": 2, "minter_index": 1}  # fmt: skip
-    return [
+              "collection_id": 1, "from_index": 2, "minter_index": 1, "deposit_id": 1}  # fmt: skip
+    others = [
         replace(tx, **{name: getattr(tx, name) + value})  # type: ignore[arg-type]
         for name, value in fields.items()
-        if hasattr(tx, name)
+        if name in {f.name for f in fields_of(tx)}  # (a Deposit's fee is no field: always 0)
     ]
+    # The L1 addresses a deposit names and a withdrawal pays are bound too.
+    for name in ("recipient", "l1_recipient"):
+        if hasattr(tx, name):
+            others.append(replace(tx, **{name: dev_eth_address(3)}))  # type: ignore[arg-type]
+    return others
 
 
 def test_invalid_proof_bound_to_another_transaction(
@@ -69,6 +76,10 @@ def test_invalid_proof_bound_to_another_transaction(
     # A proof of one type does not stand for a transaction of another.
     assert not verifier.verify_transaction(
         transfer_proof, transfer_job.old_root, transfer_job.new_root, mint_job.tx
+    )
+    (deposit_job, deposit_proof), (withdraw_job, _) = proven["deposit"], proven["withdraw"]
+    assert not verifier.verify_transaction(
+        deposit_proof, deposit_job.old_root, deposit_job.new_root, withdraw_job.tx
     )
     # Signatures are not public data: the proof shows that a valid signature exists, so it
     # stands for the same fields whatever signature bytes travel with them.

@@ -13,15 +13,22 @@ fields:
     Transfer     0x11 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ token (2) ‖ amount (16)           35 bytes
     NftMint      0x12 ‖ fee (8) ‖ minter (4) ‖ collection (2) ‖ to (4) ‖ content (32)  51 bytes
     NftTransfer  0x13 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ nft_id (4)                        21 bytes
+    Deposit      0x14 ‖ fee (8, 0) ‖ deposit_id (8) ‖ to (4) ‖ token (2)
+                      ‖ recipient (20) ‖ amount (16)                                59 bytes
+    Withdraw     0x15 ‖ fee (8) ‖ from (4) ‖ token (2) ‖ l1_recipient (20) ‖ amount (16) 51 bytes
 
     tx_data[0] = the header as a big-endian integer (at most 29 bytes)
-    tx_data[1] = the first wide field (pk_x, amount, content hash), else 0
-    tx_data[2] = the second wide field (pk_y), else 0
+    tx_data[1] = the first wide field (pk_x, amount, content hash, recipient), else 0
+    tx_data[2] = the second wide field (pk_y, a deposit's or withdrawal's amount), else 0
 
 Nonces and signatures are not published: the circuit checks them against the old root. The fee
 is, because the signed message covers it and RegisterKey's Ethereum signature, which L1 checks
 from published data, signs it. A RegisterKey's account index and an NftMint's NFT id are the
 state's counters, so they are not published either.
+
+A Deposit's record is what L1 matches against the deposit it stored (id, recipient, amount: the
+circuit proves the credited account is bound to that recipient); a Withdraw's is what L1 pays
+out (recipient and amount).
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.errors import MalformedInput
 from zkbraid.zk.params import ZkParams
 from zkbraid.zk.transactions import (
+    Deposit,
     NftMint,
+    NftTransfer,
     RegisterKey,
     Transfer,
     TxType,
@@ -44,6 +53,7 @@ TOKEN_BYTES = 2
 COLLECTION_BYTES = 2
 NFT_BYTES = 4
 AMOUNT_BYTES = 16
+DEPOSIT_ID_BYTES = 8
 ADDRESS_BYTES = 20
 FIELD_BYTES = 32
 
@@ -55,12 +65,16 @@ _HEADER_LENGTHS = {
     TxType.TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + TOKEN_BYTES,
     TxType.NFT_MINT: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + COLLECTION_BYTES,
     TxType.NFT_TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + NFT_BYTES,
+    TxType.DEPOSIT: 1 + FEE_BYTES + DEPOSIT_ID_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
+    TxType.WITHDRAW: 1 + FEE_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
 }
 _WIDE_LENGTHS: dict[TxType, tuple[int, ...]] = {
     TxType.REGISTER_KEY: (FIELD_BYTES, FIELD_BYTES),
     TxType.TRANSFER: (AMOUNT_BYTES,),
     TxType.NFT_MINT: (FIELD_BYTES,),
     TxType.NFT_TRANSFER: (),
+    TxType.DEPOSIT: (ADDRESS_BYTES, AMOUNT_BYTES),
+    TxType.WITHDRAW: (ADDRESS_BYTES, AMOUNT_BYTES),
 }
 
 
@@ -123,11 +137,28 @@ def pubdata(tx: ZkTransaction) -> bytes:
             + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
             + _be(tx.content_hash, FIELD_BYTES, "content_hash")
         )
+    if isinstance(tx, NftTransfer):
+        return (
+            head
+            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.nft_id, NFT_BYTES, "nft_id")
+        )
+    if isinstance(tx, Deposit):
+        return (
+            head
+            + _be(tx.deposit_id, DEPOSIT_ID_BYTES, "deposit_id")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + tx.recipient
+            + _be(tx.amount, AMOUNT_BYTES, "amount")
+        )
     return (
         head
         + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
-        + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-        + _be(tx.nft_id, NFT_BYTES, "nft_id")
+        + _be(tx.token, TOKEN_BYTES, "token")
+        + tx.l1_recipient
+        + _be(tx.amount, AMOUNT_BYTES, "amount")
     )
 
 

@@ -29,10 +29,12 @@ from zkbraid.zk.smt import EMPTY_HASHES, EMPTY_LEAF, LeafIndexOutOfRange, comput
 from zkbraid.zk.state import ZkState, address_to_field
 from zkbraid.zk.stf import ZkReceipt, apply_transaction
 from zkbraid.zk.transactions import (
+    Deposit,
     NftMint,
     NftTransfer,
     RegisterKey,
     Transfer,
+    Withdraw,
     ZkTransaction,
 )
 
@@ -51,6 +53,8 @@ SCALAR_INPUTS = (
     "collectionId",
     "nftId",
     "contentHash",
+    "depositId",
+    "l1Address",
     "sigR8x",
     "sigR8y",
     "sigS",
@@ -269,6 +273,10 @@ class _Builder:
             self.nft_mint(tx)
         elif isinstance(tx, NftTransfer):
             self.nft_transfer(tx)
+        elif isinstance(tx, Deposit):
+            self.deposit(tx)
+        elif isinstance(tx, Withdraw):
+            self.withdraw(tx)
         else:  # pragma: no cover - the union is closed
             raise WitnessError(f"no circuit for transaction type {type(tx).__name__}")
 
@@ -335,9 +343,26 @@ class _Builder:
         self._account_a(tx.from_index, None)
         self._nft_slot(tx.nft_id, tx.to_index, collection_id, content_hash)
 
+    def deposit(self, tx: Deposit) -> None:
+        # Account A is the credited account: its balance rises, its nonce stays (unsigned).
+        self.inputs.update(depositId=tx.deposit_id, token=tx.token, amount=tx.amount)
+        a_balance = self._balance_slot("a", tx.to_index, tx.token, tx.amount)
+        self._account_a(tx.to_index, a_balance, nonce_step=0)
+
+    def withdraw(self, tx: Withdraw) -> None:
+        # Account A is the sender, debited and its nonce bumped; nothing is credited on L2.
+        self.inputs.update(
+            l1Address=address_to_field(tx.l1_recipient),
+            token=tx.token,
+            amount=tx.amount,
+            **self._signature(tx),
+        )
+        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
+        self._account_a(tx.from_index, a_balance)
+
     # Slots
 
-    def _signature(self, tx: Transfer | NftMint | NftTransfer) -> dict[str, int]:
+    def _signature(self, tx: Transfer | NftMint | NftTransfer | Withdraw) -> dict[str, int]:
         sig = tx.signature
         return {"sigR8x": sig.r8x, "sigR8y": sig.r8y, "sigS": sig.s}
 
@@ -366,8 +391,9 @@ class _Builder:
             account.balances_root,
         )
 
-    def _account_a(self, index: int, new_balances_root: int | None) -> None:
-        """Account A of a signed type: nonce + 1 and, for a Transfer, its new balances root."""
+    def _account_a(self, index: int, new_balances_root: int | None, *, nonce_step: int = 1) -> None:
+        """Account A of an existing account: its nonce + `nonce_step` (1 for a signed type, 0
+        for a Deposit) and, when its balance moves, its new balances root."""
         pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
         self.inputs.update(
@@ -382,7 +408,8 @@ class _Builder:
         if not self.compute:
             return
         new_balances = balances_root if new_balances_root is None else new_balances_root
-        new_leaf = poseidon([pk_x, pk_y, address, (nonce + 1) % FIELD_MODULUS, new_balances])
+        new_nonce = (nonce + nonce_step) % FIELD_MODULUS
+        new_leaf = poseidon([pk_x, pk_y, address, new_nonce, new_balances])
         self.a_write = (index, siblings, new_leaf)
         self.new_accounts_root = compute_root(index, new_leaf, siblings)
 

@@ -88,6 +88,19 @@ class InsufficientBalance(InsufficientFunds):
     """The sender's balance of the token is below the amount."""
 
 
+class NotBridgeToken(OutOfRange):
+    """A deposit or withdrawal of a token other than the bridge's (token 0, L1 ETH)."""
+
+
+class DepositRecipientMismatch(Unauthorized):
+    """A deposit whose account `to` is not bound to the Ethereum address the L1 depositor named.
+
+    Also the answer for a recipient address with no ZK account at all: such a deposit cannot be
+    credited (it stays pending on the node until the address registers or its L1 deadline
+    passes and it is refunded on L1, circuits/README.md).
+    """
+
+
 class SelfTransfer(MalformedInput):
     """A transfer (of tokens or of an NFT) whose sender is its recipient.
 

@@ -16,6 +16,10 @@ ENCODING_AMOUNT_BITS = 128
 ENCODING_NONCE_BITS = 64
 ENCODING_FEE_BITS = 64
 
+# The bridge's token: L1 ETH is ZK-chain token 0, the only token Deposit and Withdraw move. A
+# constant of the circuits (circuits/zk_tx.circom), not a parameter.
+BRIDGE_TOKEN = 0
+
 
 class InvalidParams(OutOfRange):
     """A parameter outside what the encoding, the trees or the circuits support."""

@@ -7,6 +7,12 @@ because nothing is written until every check has passed. The circuits prove exac
 
 Fees are not part of the ZK state: the node charges them in ZKPoW from `fee_payer`'s balance in
 its own state. The STF only checks that the fee fits its width.
+
+A Deposit is a system transaction: the node makes it from an L1 deposit the validators observed
+and makes sure each L1 deposit is credited at most once; the STF takes it as given and checks
+only what the ZK state decides (the recipient's account and address, the token, the amount).
+A Withdraw burns: the balance goes down and nothing is credited on the ZK chain; L1 pays its
+`l1_recipient` when its batch settles.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from zkbraid.zk.errors import (
     BadECDSASignature,
     BadEdDSASignature,
     BalanceOverflow,
+    DepositRecipientMismatch,
     FeeOutOfRange,
     InsufficientBalance,
     InvalidL2Key,
@@ -28,6 +35,7 @@ from zkbraid.zk.errors import (
     NonceOutOfRange,
     NonceTooHigh,
     NonceTooLow,
+    NotBridgeToken,
     NotCollectionMinter,
     NotNftOwner,
     SelfTransfer,
@@ -37,15 +45,17 @@ from zkbraid.zk.errors import (
     UnknownNft,
     WrongZkChainId,
 )
-from zkbraid.zk.params import ZkParams
+from zkbraid.zk.params import BRIDGE_TOKEN, ZkParams
 from zkbraid.zk.state import Collection, Nft, ZkState
 from zkbraid.zk.transactions import (
+    Deposit,
     NftMint,
     NftTransfer,
     RegisterKey,
     SignedByL2Key,
     Transfer,
     TxType,
+    Withdraw,
     ZkTransaction,
 )
 
@@ -65,11 +75,14 @@ class ZkReceipt:
 def fee_payer(state: ZkState, tx: ZkTransaction) -> bytes:
     """The Ethereum address whose ZKPoW balance pays `tx`'s fee.
 
-    RegisterKey: its `eth_address`; every other type: the sender account's address.
+    RegisterKey: its `eth_address`; Deposit: its `recipient`, which pays nothing (a deposit's
+    fee is 0); every other type (Withdraw too): the sender account's address.
     Raises `UnknownAccount` if the sender does not exist.
     """
     if isinstance(tx, RegisterKey):
         return tx.eth_address
+    if isinstance(tx, Deposit):
+        return tx.recipient
     address = state.account_eth_address(tx.sender)
     if address is None:
         raise UnknownAccount(f"sender account {tx.sender} does not exist")
@@ -82,7 +95,8 @@ def validate_transaction(
     """Checks every rule for `tx` against `state`; writes nothing.
 
     With `pending_nonce` (the mempool's view of the sender's next nonce) the transaction's nonce
-    must equal it instead of the stored nonce. Raises the named error of the first broken rule.
+    must equal it instead of the stored nonce (a Deposit has no nonce and ignores it). Raises
+    the named error of the first broken rule.
     """
     if tx.chain_id != params.chain_id:
         raise WrongZkChainId(
@@ -96,8 +110,12 @@ def validate_transaction(
         validate_transfer(state, tx, params, pending_nonce)
     elif isinstance(tx, NftMint):
         validate_nft_mint(state, tx, params, pending_nonce)
-    else:
+    elif isinstance(tx, NftTransfer):
         validate_nft_transfer(state, tx, params, pending_nonce)
+    elif isinstance(tx, Deposit):
+        validate_deposit(state, tx, params)
+    else:
+        validate_withdraw(state, tx, params, pending_nonce)
 
 
 def apply_transaction(state: ZkState, tx: ZkTransaction, params: ZkParams) -> ZkReceipt:
@@ -120,8 +138,15 @@ def apply_transaction(state: ZkState, tx: ZkTransaction, params: ZkParams) -> Zk
     elif isinstance(tx, NftMint):
         nft_id = state.create_nft(tx.to_index, tx.collection_id, tx.content_hash)
         _increment_nonce(state, tx.minter_index)
-    else:
+    elif isinstance(tx, NftTransfer):
         state.set_nft_owner(tx.nft_id, tx.to_index)
+        _increment_nonce(state, tx.from_index)
+    elif isinstance(tx, Deposit):
+        state.set_balance(tx.to_index, tx.token, state.balance(tx.to_index, tx.token) + tx.amount)
+    else:
+        state.set_balance(
+            tx.from_index, tx.token, state.balance(tx.from_index, tx.token) - tx.amount
+        )
         _increment_nonce(state, tx.from_index)
     return ZkReceipt(
         tx_hash=tx.hash,
@@ -162,10 +187,7 @@ def validate_transfer(
     """A positive amount of a valid token, between two distinct accounts, covered and signed."""
     if tx.token >= params.max_tokens:
         raise TokenIdOutOfRange(f"token id {tx.token} is not below {params.max_tokens}")
-    if tx.amount == 0:
-        raise AmountOutOfRange("the amount must be at least 1")
-    if tx.amount > params.max_amount:
-        raise AmountOutOfRange(f"amount {tx.amount} is above the maximum {params.max_amount}")
+    _check_amount(tx.amount, params)
     if tx.from_index == tx.to_index:
         raise SelfTransfer(f"account {tx.from_index} cannot transfer to itself")
     _require_account(state, tx.from_index, "sender")
@@ -217,7 +239,60 @@ def validate_nft_transfer(
     _check_eddsa(state, tx)
 
 
+def validate_deposit(state: ZkState, tx: Deposit, params: ZkParams) -> None:
+    """A positive amount of the bridge's token, to the account bound to the named address.
+
+    A deposit for an address with no ZK account cannot be credited: it raises
+    `DepositRecipientMismatch`, and the node leaves the L1 deposit pending until the address
+    registers or its L1 deadline passes and L1 refunds it (circuits/README.md).
+    """
+    _check_bridge_token(tx.token, "deposit")
+    _check_amount(tx.amount, params)
+    _require_account(state, tx.to_index, "recipient")
+    bound = state.account_eth_address(tx.to_index)
+    if bound != tx.recipient:
+        owner = state.account_index(tx.recipient)
+        holder = "has no ZK account" if owner is None else f"is account {owner}"
+        raise DepositRecipientMismatch(
+            f"the deposit is for 0x{tx.recipient.hex()}, which {holder}; account "
+            f"{tx.to_index} is bound to 0x{bound.hex() if bound else ''}"
+        )
+    if state.balance(tx.to_index, tx.token) + tx.amount > params.max_amount:
+        raise BalanceOverflow(
+            f"the balance of account {tx.to_index} in token {tx.token} would pass "
+            f"{params.max_amount}"
+        )
+
+
+def validate_withdraw(
+    state: ZkState, tx: Withdraw, params: ZkParams, pending_nonce: int | None = None
+) -> None:
+    """A positive amount of the bridge's token, covered by the sender's balance and signed."""
+    _check_bridge_token(tx.token, "withdrawal")
+    _check_amount(tx.amount, params)
+    _require_account(state, tx.from_index, "sender")
+    _check_nonce(state, tx, params, pending_nonce)
+    balance = state.balance(tx.from_index, tx.token)
+    if balance < tx.amount:
+        raise InsufficientBalance(
+            f"account {tx.from_index} holds {balance} of token {tx.token}, needs {tx.amount}"
+        )
+    _check_eddsa(state, tx)
+
+
 # Shared rules
+
+
+def _check_bridge_token(token: int, what: str) -> None:
+    if token != BRIDGE_TOKEN:
+        raise NotBridgeToken(f"a {what} moves token {BRIDGE_TOKEN} (L1 ETH) only, not {token}")
+
+
+def _check_amount(amount: int, params: ZkParams) -> None:
+    if amount == 0:
+        raise AmountOutOfRange("the amount must be at least 1")
+    if amount > params.max_amount:
+        raise AmountOutOfRange(f"amount {amount} is above the maximum {params.max_amount}")
 
 
 def _require_account(state: ZkState, index: int, role: str) -> None:

@@ -10,10 +10,21 @@ transaction (0x01–0x04) ever decodes as a ZK-chain one.
     0x12 NftMint      [chain_id, minter_index, collection_id, to_index, content_hash, nonce, fee,
                        r8x, r8y, s]
     0x13 NftTransfer  [chain_id, from_index, to_index, nft_id, nonce, fee, r8x, r8y, s]
+    0x14 Deposit      [chain_id, deposit_id, to_index, token, recipient (20), amount]
+    0x15 Withdraw     [chain_id, from_index, token, l1_recipient (20), amount, nonce, fee,
+                       r8x, r8y, s]
 
-Widths accepted by the encoding: chain id, indices and ids U64; amount U128; nonce and fee U64;
+Widths accepted by the encoding: chain id, indices and ids (deposit ids too) U64; amount U128;
+nonce and fee U64;
 pk_x, pk_y, content_hash, r8x, r8y, s field elements (< r). The STF then applies the chain's
 narrower bounds (tree depths, params.py).
+
+Deposit is a system transaction: the node makes it from a deposit into the L1 bridge that the
+validators observed (`deposit_id` is the bridge's id of it, `recipient` the address the depositor
+named, `to_index` that address's account). Nobody signs it, it has no nonce and its fee is 0
+(`Deposit.fee`, not encoded). Withdraw is signed like a Transfer; `l1_recipient` is where L1
+pays the amount once the withdrawal's batch settles. Both move the bridge's token only
+(`BRIDGE_TOKEN`, token 0: L1 ETH).
 
 Signed messages. The EdDSA message M (a field element, signed with the sender's L2 key; the
 circuits recompute it) is a Poseidon hash of the type byte, the chain id and every field:
@@ -22,6 +33,10 @@ circuits recompute it) is a Poseidon hash of the type byte, the chain id and eve
     NftMint      M = poseidon([0x12, chain_id, minter_index, collection_id, to_index,
                                content_hash, nonce, fee])
     NftTransfer  M = poseidon([0x13, chain_id, from_index, to_index, nft_id, nonce, fee])
+    Withdraw     M = poseidon([0x15, chain_id, from_index, token, l1_recipient, amount, nonce,
+                               fee])
+
+(an address enters the hash as its 160-bit big-endian integer).
 
 RegisterKey binds an L2 key to an Ethereum address with an EIP-191 `personal_sign` of
 
@@ -61,6 +76,7 @@ from zkbraid.zk.errors import (
     NonceOutOfRange,
 )
 from zkbraid.zk.params import (
+    BRIDGE_TOKEN,
     ENCODING_AMOUNT_BITS,
     ENCODING_FEE_BITS,
     ENCODING_ID_BITS,
@@ -76,6 +92,8 @@ class TxType(IntEnum):
     TRANSFER = 0x11
     NFT_MINT = 0x12
     NFT_TRANSFER = 0x13
+    DEPOSIT = 0x14
+    WITHDRAW = 0x15
 
 
 def _check_uint(value: int, bits: int, what: str, error: type[OutOfRange]) -> None:
@@ -94,6 +112,15 @@ def _check_signature(sig: Signature) -> None:
     _check_field(sig.r8x, "signature R8.x")
     _check_field(sig.r8y, "signature R8.y")
     _check_field(sig.s, "signature S")
+
+
+def _check_address(value: bytes, what: str) -> None:
+    if type(value) is not bytes or len(value) != ADDRESS_LENGTH:
+        raise MalformedTransaction(f"{what} must be 20 bytes")
+
+
+def _address_int(address: bytes) -> int:
+    return int.from_bytes(address, "big")
 
 
 def _int_bytes(value: int) -> bytes:
@@ -135,8 +162,7 @@ class RegisterKey(_ZkTx):
 
     def __post_init__(self) -> None:
         _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
-        if type(self.eth_address) is not bytes or len(self.eth_address) != ADDRESS_LENGTH:
-            raise MalformedTransaction("eth_address must be 20 bytes")
+        _check_address(self.eth_address, "eth_address")
         _check_field(self.public_key.x, "public key x")
         _check_field(self.public_key.y, "public key y")
         _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
@@ -328,8 +354,107 @@ class NftTransfer(_ZkTx):
         return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
 
 
-ZkTransaction = RegisterKey | Transfer | NftMint | NftTransfer
-SignedByL2Key = Transfer | NftMint | NftTransfer
+@dataclass(frozen=True)
+class Deposit(_ZkTx):
+    """Credits `amount` of the bridge's token, deposited on L1 as deposit `deposit_id` for the
+    address `recipient`, to account `to_index` (the account bound to `recipient`).
+
+    A system transaction: unsigned, no nonce, fee 0. The node makes it from an L1 deposit the
+    validators observed; the STF takes it as given (module docstring).
+    """
+
+    TYPE: ClassVar[TxType] = TxType.DEPOSIT
+    chain_id: int
+    deposit_id: int
+    to_index: int
+    token: int
+    recipient: bytes
+    amount: int
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.deposit_id, ENCODING_ID_BITS, "deposit_id", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_address(self.recipient, "recipient")
+        _check_uint(self.amount, ENCODING_AMOUNT_BITS, "amount", AmountOutOfRange)
+
+    @property
+    def fee(self) -> int:
+        """Always 0: a deposit is paid for on L1, and nobody on the ZK chain signs it."""
+        return 0
+
+    def _fields(self) -> list[bytes]:
+        return [
+            _int_bytes(self.chain_id),
+            _int_bytes(self.deposit_id),
+            _int_bytes(self.to_index),
+            _int_bytes(self.token),
+            self.recipient,
+            _int_bytes(self.amount),
+        ]
+
+
+@dataclass(frozen=True)
+class Withdraw(_ZkTx):
+    """Burns `amount` of the bridge's token from account `from_index`; L1 pays it to
+    `l1_recipient` when the withdrawal's batch settles."""
+
+    TYPE: ClassVar[TxType] = TxType.WITHDRAW
+    chain_id: int
+    from_index: int
+    token: int
+    l1_recipient: bytes
+    amount: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.from_index, ENCODING_ID_BITS, "from_index", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_address(self.l1_recipient, "l1_recipient")
+        _check_uint(self.amount, ENCODING_AMOUNT_BITS, "amount", AmountOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.from_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x15, chain_id, from_index, token, l1_recipient, amount, nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.from_index,
+                self.token,
+                _address_int(self.l1_recipient),
+                self.amount,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        return [
+            _int_bytes(self.chain_id),
+            _int_bytes(self.from_index),
+            _int_bytes(self.token),
+            self.l1_recipient,
+            _int_bytes(self.amount),
+            _int_bytes(self.nonce),
+            _int_bytes(self.fee),
+            *(_int_bytes(v) for v in _sig_ints(self.signature)),
+        ]
+
+
+ZkTransaction = RegisterKey | Transfer | NftMint | NftTransfer | Deposit | Withdraw
+SignedByL2Key = Transfer | NftMint | NftTransfer | Withdraw
 
 
 def _sig_ints(sig: Signature) -> tuple[int, int, int]:
@@ -349,12 +474,24 @@ NFT_MINT_FIELDS = (
     "fee",
 )
 NFT_TRANSFER_FIELDS = ("chain_id", "from_index", "to_index", "nft_id", "nonce", "fee")
+DEPOSIT_FIELDS = ("chain_id", "deposit_id", "to_index", "token", "recipient", "amount")
+WITHDRAW_FIELDS = (
+    "chain_id",
+    "from_index",
+    "token",
+    "l1_recipient",
+    "amount",
+    "nonce",
+    "fee",
+)
 
 _FIELD_COUNTS = {
     TxType.REGISTER_KEY: 6,
     TxType.TRANSFER: 10,
     TxType.NFT_MINT: 10,
     TxType.NFT_TRANSFER: 9,
+    TxType.DEPOSIT: 6,
+    TxType.WITHDRAW: 10,
 }
 
 
@@ -368,6 +505,12 @@ def _uint(item: bytes, what: str) -> int:
 
 def _uints(items: list[bytes], names: tuple[str, ...]) -> list[int]:
     return [_uint(item, name) for item, name in zip(items, names, strict=False)]
+
+
+def _address(item: bytes, what: str) -> bytes:
+    if len(item) != ADDRESS_LENGTH:
+        raise MalformedTransaction(f"{what} must be 20 bytes, got {len(item)}")
+    return item
 
 
 def _signature(items: list[bytes]) -> Signature:
@@ -426,9 +569,17 @@ def decode_transaction(data: bytes) -> ZkTransaction:
     elif tx_type is TxType.NFT_MINT:
         v = _uints(items, NFT_MINT_FIELDS)
         tx = NftMint(v[0], v[1], v[2], v[3], v[4], v[5], v[6], _signature(items[7:]))
-    else:
+    elif tx_type is TxType.NFT_TRANSFER:
         v = _uints(items, NFT_TRANSFER_FIELDS)
         tx = NftTransfer(v[0], v[1], v[2], v[3], v[4], v[5], _signature(items[6:]))
+    elif tx_type is TxType.DEPOSIT:
+        v = _uints(items[:4], DEPOSIT_FIELDS)
+        recipient = _address(items[4], "recipient")
+        tx = Deposit(v[0], v[1], v[2], v[3], recipient, _uint(items[5], "amount"))
+    else:
+        v = _uints(items[:3], WITHDRAW_FIELDS) + _uints(items[4:7], WITHDRAW_FIELDS[4:])
+        l1_recipient = _address(items[3], "l1_recipient")
+        tx = Withdraw(v[0], v[1], v[2], l1_recipient, v[3], v[4], v[5], _signature(items[7:]))
     return tx
 
 
@@ -504,6 +655,22 @@ def sign_nft_transfer(
 ) -> NftTransfer:
     """An NftTransfer signed with the owner's L2 key."""
     tx = NftTransfer(chain_id, from_index, to_index, nft_id, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_withdraw(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    from_index: int,
+    l1_recipient: bytes,
+    amount: int,
+    nonce: int,
+    fee: int,
+    token: int = BRIDGE_TOKEN,
+) -> Withdraw:
+    """A Withdraw signed with the owner's L2 key."""
+    tx = Withdraw(chain_id, from_index, token, l1_recipient, amount, nonce, fee)
     return replace(tx, signature=key.sign(tx.message))
 
 

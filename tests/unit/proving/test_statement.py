@@ -2,10 +2,11 @@
 
 import pytest
 
-from tests.unit.zk.vectors import VECTORS, new_chain, run_vector
+from tests.unit.zk.vectors import L1_RECIPIENT, VECTORS, new_chain, run_vector
 from zkbraid.proving import statement as S
+from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.params import ZkParams
-from zkbraid.zk.transactions import NftTransfer, Transfer, TxType
+from zkbraid.zk.transactions import Deposit, NftTransfer, Transfer, TxType, Withdraw
 
 
 def test_transfer_record_layout() -> None:
@@ -20,6 +21,38 @@ def test_transfer_record_layout() -> None:
     assert S.tx_data(tx) == (header, 2**100 + 5, 0)
 
 
+def test_deposit_record_layout() -> None:
+    # The layout the bridge contract parses: header (23 bytes), recipient (20), amount (16).
+    recipient = dev_eth_address(2)
+    tx = Deposit(0x7A6B, deposit_id=2**64 - 2, to_index=0x0A0B0C, token=0, recipient=recipient,
+                 amount=2**127 + 3)  # fmt: skip
+    record = S.pubdata(tx)
+    assert record == (
+        b"\x14" + bytes(8) + (2**64 - 2).to_bytes(8, "big") + (0x0A0B0C).to_bytes(4, "big")
+        + bytes(2) + recipient + (2**127 + 3).to_bytes(16, "big")
+    )  # fmt: skip
+    assert len(record) == S.pubdata_length(TxType.DEPOSIT) == 59
+    header = 0x14 * 2**176 + (2**64 - 2) * 2**48 + 0x0A0B0C * 2**16
+    assert S.tx_data(tx) == (header, int.from_bytes(recipient, "big"), 2**127 + 3)
+    assert S.tx_data_from_pubdata(record) == S.tx_data(tx)
+
+
+def test_withdraw_record_layout() -> None:
+    # Header (15 bytes), L1 recipient (20), amount (16).
+    tx = Withdraw(0x7A6B, from_index=0xFFFFF, token=0, l1_recipient=L1_RECIPIENT, amount=10**18,
+                  nonce=5, fee=2**64 - 1)  # fmt: skip
+    record = S.pubdata(tx)
+    assert record == (
+        b"\x15" + b"\xff" * 8 + (0xFFFFF).to_bytes(4, "big") + bytes(2) + L1_RECIPIENT
+        + (10**18).to_bytes(16, "big")
+    )  # fmt: skip
+    assert len(record) == S.pubdata_length(TxType.WITHDRAW) == 51
+    header = 0x15 * 2**112 + (2**64 - 1) * 2**48 + 0xFFFFF * 2**16
+    assert S.tx_data(tx) == (header, int.from_bytes(L1_RECIPIENT, "big"), 10**18)
+    # The nonce and the signature are not published.
+    assert S.pubdata(Withdraw(0x7A6B, 0xFFFFF, 0, L1_RECIPIENT, 10**18, 6, 2**64 - 1)) == record
+
+
 def test_register_key_record_carries_what_l1_checks() -> None:
     chain = new_chain()
     tx = chain.register(4, fee=3)
@@ -32,7 +65,7 @@ def test_register_key_record_carries_what_l1_checks() -> None:
 
 def test_every_type_has_its_length_and_round_trips() -> None:
     lengths = {TxType.REGISTER_KEY: 93, TxType.TRANSFER: 35, TxType.NFT_MINT: 51,
-               TxType.NFT_TRANSFER: 21}  # fmt: skip
+               TxType.NFT_TRANSFER: 21, TxType.DEPOSIT: 59, TxType.WITHDRAW: 51}  # fmt: skip
     seen = set()
     for fn in VECTORS.values():
         tx = run_vector(fn())["operation"]
@@ -50,7 +83,12 @@ def test_records_of_different_transactions_differ() -> None:
     chain = new_chain()
     txs = [chain.transfer(0, 1, 5), chain.transfer(0, 1, 6), chain.transfer(0, 2, 5),
            chain.transfer(0, 1, 5, token=1), chain.transfer(0, 1, 5, fee=2),
-           chain.nft_transfer(0, 1, 5), chain.nft_mint(0, 1)]  # fmt: skip
+           chain.nft_transfer(0, 1, 5), chain.nft_mint(0, 1),
+           chain.deposit(1, 5), chain.deposit(1, 6), chain.deposit(2, 5),
+           chain.deposit(1, 5, deposit_id=2), chain.deposit(1, 5, recipient=dev_eth_address(2)),
+           chain.withdraw(1, 5), chain.withdraw(1, 6), chain.withdraw(2, 5),
+           chain.withdraw(1, 5, fee=2), chain.withdraw(1, 5, l1_recipient=dev_eth_address(1)),
+           chain.withdraw(1, 5, token=1), chain.deposit(1, 5, token=1)]  # fmt: skip
     assert len({S.tx_data(tx) for tx in txs}) == len(txs)
 
 
@@ -63,7 +101,8 @@ def test_public_inputs_order() -> None:
 @pytest.mark.parametrize(
     "record",
     [b"", b"\x14" + bytes(20), b"\x11" + bytes(33), b"\x13" + bytes(21),
-     b"\x12" + bytes(18) + b"\xff" * 32],
+     b"\x12" + bytes(18) + b"\xff" * 32, b"\x14" + bytes(57), b"\x14" + bytes(59),
+     b"\x15" + bytes(49), b"\x15" + bytes(51), b"\x16" + bytes(50)],
 )  # fmt: skip
 def test_invalid_pubdata_records(record: bytes) -> None:
     with pytest.raises(S.MalformedPubdata):
@@ -74,6 +113,19 @@ def test_invalid_ids_wider_than_their_slot() -> None:
     tx = NftTransfer(0x7A6B, from_index=2**32, to_index=1, nft_id=0, nonce=0, fee=0)
     with pytest.raises(S.MalformedPubdata):
         S.pubdata(tx)
+
+
+def test_invalid_deposit_and_withdraw_fields_wider_than_their_slot() -> None:
+    for tx in (
+        Deposit(0x7A6B, 0, to_index=2**32, token=0, recipient=L1_RECIPIENT, amount=1),
+        Deposit(0x7A6B, 0, to_index=1, token=2**16, recipient=L1_RECIPIENT, amount=1),
+        Withdraw(0x7A6B, from_index=2**32, token=0, l1_recipient=L1_RECIPIENT, amount=1,
+                 nonce=0, fee=0),
+        Withdraw(0x7A6B, from_index=1, token=2**16, l1_recipient=L1_RECIPIENT, amount=1,
+                 nonce=0, fee=0),
+    ):  # fmt: skip
+        with pytest.raises(S.MalformedPubdata):
+            S.pubdata(tx)
 
 
 def test_invalid_params_wider_than_the_circuit() -> None:

@@ -5,7 +5,15 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.unit.zk.vectors import N_ACCOUNTS, VECTORS, Vector, new_chain, run_vector
+from tests.unit.zk.vectors import (
+    BALANCE,
+    L1_RECIPIENT,
+    N_ACCOUNTS,
+    VECTORS,
+    Vector,
+    new_chain,
+    run_vector,
+)
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.proving.errors import WitnessError
 from zkbraid.proving.statement import tx_data
@@ -18,6 +26,7 @@ from zkbraid.proving.witness import (
     siblings_after_write,
 )
 from zkbraid.zk.errors import InsufficientBalance
+from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.smt import compute_root
 from zkbraid.zk.stf import apply_transaction
 
@@ -82,11 +91,29 @@ def test_apply_with_witness_matches_apply_transaction() -> None:
         lambda c: c.nft_mint(0, 2),
         lambda c: c.nft_transfer(2, 3, 0),
         lambda c: c.transfer(N_ACCOUNTS, 3, 2),
+        lambda c: c.deposit(N_ACCOUNTS, 100),
+        lambda c: c.withdraw(N_ACCOUNTS, 90),
+        lambda c: c.deposit(0, 1, deposit_id=5),
+        lambda c: c.withdraw(2, 3),
     ):
         receipt, witness = apply_with_witness(chain.state, make(chain), chain.params, check=True)
         reference = apply_transaction(twin.state, make(twin), twin.params)
         assert (receipt.old_root, receipt.new_root) == (reference.old_root, reference.new_root)
         assert (witness.old_root, witness.new_root) == (receipt.old_root, receipt.new_root)
+
+
+def test_deposit_and_withdraw_fill_account_a_only() -> None:
+    chain = new_chain()
+    deposit = build_witness(chain.state, chain.deposit(2, 50, deposit_id=9)).inputs
+    assert (deposit["txType"], deposit["accountA"], deposit["depositId"]) == (0x14, 2, 9)
+    assert (deposit["sigR8x"], deposit["sigR8y"], deposit["sigS"], deposit["fee"]) == (0, 0, 0, 0)
+    assert deposit["aAddress"] == int.from_bytes(dev_eth_address(2), "big")
+    assert deposit["bPath"] == [0] * chain.params.account_depth  # no account B
+    withdraw = build_witness(chain.state, chain.withdraw(1, 50, l1_recipient=L1_RECIPIENT)).inputs
+    assert (withdraw["txType"], withdraw["accountA"], withdraw["aBalance"]) == (0x15, 1, BALANCE)
+    assert withdraw["l1Address"] == int.from_bytes(L1_RECIPIENT, "big")
+    assert withdraw["sigS"] != 0 and withdraw["depositId"] == 0
+    assert withdraw["bPath"] == [0] * chain.params.account_depth
 
 
 def test_siblings_after_write_matches_a_real_second_write() -> None:

@@ -41,7 +41,8 @@ def test_vectors_cover_every_type_and_error() -> None:
         E.AccountTreeFull, E.UnknownAccount, E.NonceTooLow, E.NonceTooHigh, E.InsufficientBalance,
         E.AmountOutOfRange, E.SelfTransfer, E.UnknownCollection, E.NotCollectionMinter,
         E.UnknownNft, E.NotNftOwner, E.NftTreeFull, E.TokenIdOutOfRange, E.InvalidL2Key,
-        E.FeeOutOfRange, E.NonceOutOfRange, E.BalanceOverflow,
+        E.FeeOutOfRange, E.NonceOutOfRange, E.BalanceOverflow, E.NotBridgeToken,
+        E.DepositRecipientMismatch,
     }  # fmt: skip
     assert stf_errors <= errors
 
@@ -68,8 +69,46 @@ def test_fee_payer() -> None:
     assert fee_payer(chain.state, chain.transfer(2, 1, 1)) == dev_eth_address(2)
     assert fee_payer(chain.state, chain.nft_mint(1, 2, collection_id=1)) == dev_eth_address(1)
     assert fee_payer(chain.state, chain.nft_transfer(3, 2, 0)) == dev_eth_address(3)
+    assert fee_payer(chain.state, chain.withdraw(2, 1)) == dev_eth_address(2)
+    # A deposit pays nothing (fee 0); its payer is its recipient.
+    deposit = chain.deposit(1, 5)
+    assert deposit.fee == 0 and fee_payer(chain.state, deposit) == dev_eth_address(1)
     with pytest.raises(E.UnknownAccount):
         fee_payer(chain.state, chain.transfer(N_ACCOUNTS, 1, 1))
+    with pytest.raises(E.UnknownAccount):
+        fee_payer(chain.state, chain.withdraw(N_ACCOUNTS, 1))
+
+
+def test_pending_nonce_of_a_withdrawal_and_a_deposit() -> None:
+    chain = new_chain()
+    params = chain.params
+    withdraw = chain.withdraw(1, 5, nonce=3)
+    validate_transaction(chain.state, withdraw, params, pending_nonce=3)
+    with pytest.raises(E.NonceTooLow):
+        validate_transaction(chain.state, withdraw, params, pending_nonce=4)
+    # A deposit has no nonce: a pending nonce changes nothing.
+    validate_transaction(chain.state, chain.deposit(1, 5), params, pending_nonce=9)
+
+
+def test_deposit_mismatch_names_the_recipient() -> None:
+    chain = new_chain()
+    with pytest.raises(E.DepositRecipientMismatch, match="has no ZK account"):
+        validate_transaction(
+            chain.state, chain.deposit(1, 5, recipient=dev_eth_address(N_ACCOUNTS)), chain.params
+        )
+    with pytest.raises(E.DepositRecipientMismatch, match="is account 2"):
+        validate_transaction(
+            chain.state, chain.deposit(1, 5, recipient=dev_eth_address(2)), chain.params
+        )
+
+
+def test_withdraw_burns_and_deposit_mints_token_zero() -> None:
+    chain = new_chain()
+    before = sum(chain.state.balance(i, 0) for i in range(N_ACCOUNTS))
+    chain.apply(chain.withdraw(0, 70))
+    chain.apply(chain.deposit(3, 20))
+    after = sum(chain.state.balance(i, 0) for i in range(N_ACCOUNTS))
+    assert after == before - 70 + 20
 
 
 def test_receipts_carry_created_ids() -> None:

@@ -8,8 +8,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils.crypto import keccak
 
-from tests.unit.zk.vectors import N_ACCOUNTS, new_chain
-from zkbraid.crypto.eddsa import PublicKey, Signature
+from tests.unit.zk.vectors import L1_RECIPIENT, N_ACCOUNTS, new_chain
+from zkbraid.crypto.eddsa import PublicKey, Signature, verify
 from zkbraid.crypto.field import FIELD_MODULUS, NotAFieldElement
 from zkbraid.crypto.personal_sign import eip191_hash
 from zkbraid.crypto.poseidon import poseidon
@@ -23,15 +23,18 @@ from zkbraid.zk.errors import (
 )
 from zkbraid.zk.genesis import dev_eth_address, dev_eth_private_key, dev_l2_key
 from zkbraid.zk.transactions import (
+    Deposit,
     NftMint,
     NftTransfer,
     RegisterKey,
     Transfer,
     TxType,
+    Withdraw,
     ZkTransaction,
     decode_transaction,
     register_key_text,
     sign,
+    sign_withdraw,
 )
 
 CHAIN = new_chain()
@@ -44,6 +47,9 @@ def samples() -> list[ZkTransaction]:
         CHAIN.nft_mint(0, 2, content_hash=FIELD_MODULUS - 1),
         CHAIN.nft_transfer(2, 3, 0),
         CHAIN.transfer(1, 0, 1, fee=0),  # zero fields encode as empty strings
+        CHAIN.deposit(2, 2**128 - 1, deposit_id=2**64 - 1),
+        CHAIN.withdraw(3, 10**18, fee=2**64 - 1),
+        CHAIN.deposit(0, 1, deposit_id=0),  # token 0, deposit id 0: empty strings
     ]
 
 
@@ -68,9 +74,10 @@ def test_roundtrip_and_hash(tx: ZkTransaction) -> None:
 
 
 def test_type_bytes() -> None:
-    assert [t.value for t in TxType] == [0x10, 0x11, 0x12, 0x13]
+    assert [t.value for t in TxType] == [0x10, 0x11, 0x12, 0x13, 0x14, 0x15]
     assert RegisterKey.TYPE == TxType.REGISTER_KEY and Transfer.TYPE == TxType.TRANSFER
     assert NftMint.TYPE == TxType.NFT_MINT and NftTransfer.TYPE == TxType.NFT_TRANSFER
+    assert Deposit.TYPE == TxType.DEPOSIT and Withdraw.TYPE == TxType.WITHDRAW
 
 
 def test_messages_are_documented_poseidon_hashes() -> None:
@@ -80,6 +87,28 @@ def test_messages_are_documented_poseidon_hashes() -> None:
     assert m.message == poseidon([0x12, m.chain_id, 0, 0, 2, 99, m.nonce, 5])
     n = CHAIN.nft_transfer(2, 3, 4, fee=6)
     assert n.message == poseidon([0x13, n.chain_id, 2, 3, 4, n.nonce, 6])
+    w = CHAIN.withdraw(1, 500, fee=8)
+    recipient = int.from_bytes(L1_RECIPIENT, "big")
+    assert w.message == poseidon([0x15, w.chain_id, 1, 0, recipient, 500, w.nonce, 8])
+
+
+def test_deposit_encoding_and_fee() -> None:
+    tx = Deposit(0x7A6B, deposit_id=9, to_index=2, token=0, recipient=L1_RECIPIENT, amount=300)
+    assert _fields(tx) == [b"\x7a\x6b", b"\x09", b"\x02", b"", L1_RECIPIENT, b"\x01\x2c"]
+    assert tx.fee == 0  # a system transaction: no fee, no nonce, no signature
+    assert not hasattr(tx, "nonce") and not hasattr(tx, "signature")
+
+
+def test_withdraw_encoding_and_signature() -> None:
+    key = dev_l2_key(1)
+    tx = sign_withdraw(
+        key, chain_id=0x7A6B, from_index=1, l1_recipient=L1_RECIPIENT, amount=300, nonce=4, fee=2
+    )
+    assert tx.token == 0 and tx.sender == 1
+    items = _fields(tx)
+    assert items[:7] == [b"\x7a\x6b", b"\x01", b"", L1_RECIPIENT, b"\x01\x2c", b"\x04", b"\x02"]
+    assert verify(tx.message, tx.signature, key.public_key)
+    assert sign(key, replace(tx, signature=Signature(0, 0, 0))) == tx
 
 
 def test_register_key_text_is_a_personal_sign_message() -> None:
@@ -108,7 +137,7 @@ def test_invalid_empty() -> None:
         decode_transaction(b"")
 
 
-@pytest.mark.parametrize("type_byte", [0x00, 0x01, 0x02, 0x0F, 0x14, 0xC0, 0xFF])
+@pytest.mark.parametrize("type_byte", [0x00, 0x01, 0x02, 0x0F, 0x16, 0xC0, 0xFF])
 def test_invalid_unknown_type(type_byte: int) -> None:
     data = bytes((type_byte,)) + samples()[1].encode()[1:]
     with pytest.raises(MalformedTransaction, match="unknown transaction type"):
@@ -190,6 +219,15 @@ def test_invalid_integer_too_long() -> None:
         (3, 3, 2**64, IdOutOfRange),  # nft_id
         (0, 2, FIELD_MODULUS, NotAFieldElement),  # pk_x
         (0, 4, 2**64, FeeOutOfRange),
+        (5, 1, 2**64, IdOutOfRange),  # deposit_id
+        (5, 2, 2**64, IdOutOfRange),  # to_index
+        (5, 3, 2**64, IdOutOfRange),  # token
+        (5, 5, 2**128, AmountOutOfRange),
+        (6, 1, 2**64, IdOutOfRange),  # from_index
+        (6, 4, 2**128, AmountOutOfRange),
+        (6, 5, 2**64, NonceOutOfRange),
+        (6, 6, 2**64, FeeOutOfRange),
+        (6, 9, FIELD_MODULUS, NotAFieldElement),  # S
     ],
 )
 def test_invalid_value_out_of_range(
@@ -211,6 +249,18 @@ def test_invalid_byte_lengths(position: int, length: int) -> None:
         decode_transaction(_reencode(TxType.REGISTER_KEY, list(items)))
 
 
+@pytest.mark.parametrize(
+    ("tx_index", "position"), [(5, 4), (6, 3)], ids=["deposit-recipient", "withdraw-l1-recipient"]
+)
+@pytest.mark.parametrize("length", [0, 19, 21, 32])
+def test_invalid_address_lengths(tx_index: int, position: int, length: int) -> None:
+    tx = samples()[tx_index]
+    items = _fields(tx)
+    items[position] = b"\x11" * length
+    with pytest.raises(MalformedTransaction, match="must be 20 bytes"):
+        decode_transaction(_reencode(tx.TYPE, list(items)))
+
+
 def test_malformed_is_malformed_input() -> None:
     assert issubclass(MalformedTransaction, MalformedInput)
 
@@ -222,3 +272,13 @@ def test_constructors_check_widths() -> None:
         NftTransfer(1, -1, 1, 0, 0, 0)
     with pytest.raises(MalformedTransaction):
         RegisterKey(1, b"\x00" * 19, PublicKey(1, 2), 0, b"\x00" * 65)
+    with pytest.raises(MalformedTransaction):
+        Deposit(1, 0, 1, 0, b"\x00" * 21, 5)
+    with pytest.raises(AmountOutOfRange):
+        Deposit(1, 0, 1, 0, L1_RECIPIENT, 2**128)
+    with pytest.raises(IdOutOfRange):
+        Deposit(1, 2**64, 1, 0, L1_RECIPIENT, 5)
+    with pytest.raises(MalformedTransaction):
+        Withdraw(1, 0, 0, L1_RECIPIENT[:19], 5, 0, 0)
+    with pytest.raises(NonceOutOfRange):
+        Withdraw(1, 0, 0, L1_RECIPIENT, 5, 2**64, 0)

@@ -34,16 +34,19 @@ from zkbraid.zk.params import ZkParams
 from zkbraid.zk.state import ZkState
 from zkbraid.zk.stf import ZkReceipt, apply_transaction, validate_transaction
 from zkbraid.zk.transactions import (
+    Deposit,
     NftMint,
     NftTransfer,
     RegisterKey,
     Transfer,
+    Withdraw,
     ZkTransaction,
     sign,
     sign_nft_mint,
     sign_nft_transfer,
     sign_register_key,
     sign_transfer,
+    sign_withdraw,
 )
 
 DEFAULT_PARAMS = ZkParams()
@@ -51,6 +54,7 @@ N_ACCOUNTS = 4  # dev accounts 0..3 exist at genesis; 4.. are free to register
 BALANCE = 10**24  # of tokens 0 and 1, for every genesis account
 CONTENT = 0x1234_5678_9ABC_DEF0  # an NFT content hash
 OTHER_CHAIN = 0x7A6C
+L1_RECIPIENT = bytes.fromhex("f00dbabe" * 5)  # where L1 pays a withdrawal (all 160 bits used)
 
 Part = tuple[str, Any]
 Vector = Iterator[Part]
@@ -238,6 +242,51 @@ class Chain:
             eth_key,
             public_key or derive_l2_key(eth_key).public_key,
             chain_id=self.params.chain_id if chain_id is None else chain_id,
+            fee=fee,
+        )
+
+    def deposit(
+        self,
+        to: int,
+        amount: int,
+        *,
+        recipient: bytes | None = None,
+        deposit_id: int = 1,
+        token: int = 0,
+        chain_id: int | None = None,
+    ) -> Deposit:
+        """A Deposit to account `to`, for its bound address unless `recipient` names another."""
+        if recipient is None:
+            recipient = self.state.account_eth_address(to) or dev_eth_address(to)
+        return Deposit(
+            chain_id=self.params.chain_id if chain_id is None else chain_id,
+            deposit_id=deposit_id,
+            to_index=to,
+            token=token,
+            recipient=recipient,
+            amount=amount,
+        )
+
+    def withdraw(
+        self,
+        frm: int,
+        amount: int,
+        *,
+        l1_recipient: bytes = L1_RECIPIENT,
+        token: int = 0,
+        nonce: int | None = None,
+        fee: int = 1,
+        chain_id: int | None = None,
+        key: PrivateKey | None = None,
+    ) -> Withdraw:
+        return sign_withdraw(
+            key or self.key(frm),
+            chain_id=self.params.chain_id if chain_id is None else chain_id,
+            from_index=frm,
+            l1_recipient=l1_recipient,
+            token=token,
+            amount=amount,
+            nonce=self._nonce(frm) if nonce is None else nonce,
             fee=fee,
         )
 
@@ -809,6 +858,249 @@ def invalid_nft_transfer_replayed() -> Vector:
     chain.apply(tx)
     chain.apply(chain.nft_transfer(3, 2, 0))
     yield from run_operation(chain.state, tx, E.NonceTooLow)
+
+
+# Deposit
+
+
+@vector
+def deposit() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.deposit(2, 10**18, deposit_id=77))
+    state = chain.state
+    assert state.balance(2, 0) == BALANCE + 10**18
+    assert state.account_nonce(2) == 0  # unsigned: no nonce
+    assert state.balance(2, 1) == BALANCE and state.balance(1, 0) == BALANCE
+
+
+@vector
+def deposit_to_new_account() -> Vector:
+    chain = new_chain()
+    chain.apply(chain.register(N_ACCOUNTS))
+    yield from run_operation(chain.state, chain.deposit(N_ACCOUNTS, 5, deposit_id=2**64 - 1))
+    assert chain.state.balance(N_ACCOUNTS, 0) == 5
+
+
+@vector
+def deposit_twice_same_fields() -> Vector:
+    # The STF takes a deposit as given: crediting an L1 deposit once is the node's rule (its
+    # pending queue) and L1's (a batch with a deposit already done is refused).
+    chain = new_chain()
+    chain.apply(chain.deposit(1, 3))
+    yield from run_operation(chain.state, chain.deposit(1, 3))
+    assert chain.state.balance(1, 0) == BALANCE + 6
+
+
+@vector
+def deposit_at_max_nonce() -> Vector:
+    # An account whose nonce is spent (nothing left to sign) can still be credited.
+    chain = new_chain()
+    chain.state.set_nonce(3, DEFAULT_PARAMS.max_nonce)
+    yield from run_operation(chain.state, chain.deposit(3, 9))
+    assert chain.state.account_nonce(3) == DEFAULT_PARAMS.max_nonce
+
+
+@vector
+def deposit_up_to_max_balance() -> Vector:
+    params = ZkParams(amount_bits=80)
+    chain = new_chain(params)
+    yield from run_operation(chain.state, chain.deposit(0, params.max_amount - BALANCE))
+    assert chain.state.balance(0, 0) == params.max_amount
+
+
+@vector
+def invalid_deposit_wrong_chain_id() -> Vector:
+    chain = new_chain()
+    yield from run_operation(
+        chain.state, chain.deposit(1, 5, chain_id=OTHER_CHAIN), E.WrongZkChainId
+    )
+
+
+@vector
+def invalid_deposit_unknown_account() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.deposit(N_ACCOUNTS, 5), E.UnknownAccount)
+
+
+@vector
+def invalid_deposit_account_beyond_tree() -> Vector:
+    chain = new_chain()
+    tx = chain.deposit(DEFAULT_PARAMS.max_accounts, 5, recipient=dev_eth_address(1))
+    yield from run_operation(chain.state, tx, E.UnknownAccount)
+
+
+@vector
+def invalid_deposit_recipient_mismatch() -> Vector:
+    chain = new_chain()
+    tx = chain.deposit(1, 5, recipient=dev_eth_address(2))
+    yield from run_operation(chain.state, tx, E.DepositRecipientMismatch)
+
+
+@vector
+def invalid_deposit_recipient_unregistered() -> Vector:
+    # The depositor named an address with no ZK account: no account can take it (the node keeps
+    # it pending until the address registers, or L1 refunds it after its deadline).
+    chain = new_chain()
+    tx = chain.deposit(1, 5, recipient=dev_eth_address(N_ACCOUNTS))
+    yield from run_operation(chain.state, tx, E.DepositRecipientMismatch)
+
+
+@vector
+def invalid_deposit_other_token() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.deposit(1, 5, token=1), E.NotBridgeToken)
+
+
+@vector
+def invalid_deposit_amount_zero() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.deposit(1, 0), E.AmountOutOfRange)
+
+
+@vector
+def invalid_deposit_amount_above_max() -> Vector:
+    params = ZkParams(amount_bits=64)
+    genesis = devnet_genesis(2, balance=0, collections={})
+    state = ZkState.genesis(memory_store().namespace("zk"), params, genesis)
+    tx = Chain(state).deposit(1, params.max_amount + 1)
+    yield from run_operation(state, tx, E.AmountOutOfRange)
+
+
+@vector
+def invalid_deposit_balance_overflow() -> Vector:
+    params = ZkParams(amount_bits=80)
+    chain = new_chain(params)
+    tx = chain.deposit(0, params.max_amount - BALANCE + 1)
+    yield from run_operation(chain.state, tx, E.BalanceOverflow)
+
+
+# Withdraw
+
+
+@vector
+def withdraw() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(1, 10**18))
+    state = chain.state
+    assert state.balance(1, 0) == BALANCE - 10**18  # burnt: nothing credited on the ZK chain
+    assert state.account_nonce(1) == 1
+    assert [state.balance(i, 0) for i in (0, 2, 3)] == [BALANCE] * 3
+
+
+@vector
+def withdraw_whole_balance() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(3, BALANCE, fee=0))
+    assert chain.state.balance(3, 0) == 0
+
+
+@vector
+def withdraw_second_nonce() -> Vector:
+    chain = new_chain()
+    chain.apply(chain.withdraw(2, 5))
+    yield from run_operation(chain.state, chain.withdraw(2, 7, l1_recipient=dev_eth_address(2)))
+    assert chain.state.account_nonce(2) == 2 and chain.state.balance(2, 0) == BALANCE - 12
+
+
+@vector
+def withdraw_after_deposit() -> Vector:
+    # Register, deposit, withdraw: the bridge's round trip on a fresh account.
+    chain = new_chain()
+    chain.apply(chain.register(N_ACCOUNTS))
+    chain.apply(chain.deposit(N_ACCOUNTS, 100))
+    yield from run_operation(chain.state, chain.withdraw(N_ACCOUNTS, 60))
+    assert chain.state.balance(N_ACCOUNTS, 0) == 40
+
+
+@vector
+def invalid_withdraw_wrong_chain_id() -> Vector:
+    chain = new_chain()
+    tx = chain.withdraw(1, 5, chain_id=OTHER_CHAIN)
+    yield from run_operation(chain.state, tx, E.WrongZkChainId)
+
+
+@vector
+def invalid_withdraw_signed_by_other_key() -> Vector:
+    chain = new_chain()
+    yield from run_operation(
+        chain.state, chain.withdraw(1, 5, key=dev_l2_key(2)), E.BadEdDSASignature
+    )
+
+
+@vector
+def invalid_withdraw_tampered_amount() -> Vector:
+    chain = new_chain()
+    tx = replace(chain.withdraw(1, 5), amount=6)
+    yield from run_operation(chain.state, tx, E.BadEdDSASignature)
+
+
+@vector
+def invalid_withdraw_tampered_recipient() -> Vector:
+    chain = new_chain()
+    tx = replace(chain.withdraw(1, 5), l1_recipient=dev_eth_address(0))
+    yield from run_operation(chain.state, tx, E.BadEdDSASignature)
+
+
+@vector
+def invalid_withdraw_unknown_sender() -> Vector:
+    chain = new_chain()
+    tx = chain.withdraw(N_ACCOUNTS, 1, key=dev_l2_key(N_ACCOUNTS))
+    yield from run_operation(chain.state, tx, E.UnknownAccount)
+
+
+@vector
+def invalid_withdraw_insufficient_balance() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(1, BALANCE + 1), E.InsufficientBalance)
+
+
+@vector
+def invalid_withdraw_other_token() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(1, 5, token=1), E.NotBridgeToken)
+
+
+@vector
+def invalid_withdraw_amount_zero() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(1, 0), E.AmountOutOfRange)
+
+
+@vector
+def invalid_withdraw_amount_above_max() -> Vector:
+    params = ZkParams(amount_bits=64)
+    genesis = devnet_genesis(2, balance=params.max_amount, collections={})
+    state = ZkState.genesis(memory_store().namespace("zk"), params, genesis)
+    tx = Chain(state).withdraw(0, params.max_amount + 1)
+    yield from run_operation(state, tx, E.AmountOutOfRange)
+
+
+@vector
+def invalid_withdraw_nonce_too_low() -> Vector:
+    chain = new_chain()
+    tx = chain.withdraw(1, 5)
+    chain.apply(tx)
+    yield from run_operation(chain.state, tx, E.NonceTooLow)
+
+
+@vector
+def invalid_withdraw_nonce_too_high() -> Vector:
+    chain = new_chain()
+    yield from run_operation(chain.state, chain.withdraw(1, 5, nonce=1), E.NonceTooHigh)
+
+
+@vector
+def invalid_withdraw_nonce_out_of_range() -> Vector:
+    params = ZkParams(nonce_bits=8)
+    chain = new_chain(params)
+    tx = chain.withdraw(1, 5, nonce=params.max_nonce)
+    yield from run_operation(chain.state, tx, E.NonceOutOfRange)
+
+
+@vector
+def invalid_withdraw_fee_above_max() -> Vector:
+    chain = new_chain(ZkParams(fee_bits=32))
+    yield from run_operation(chain.state, chain.withdraw(1, 5, fee=2**32), E.FeeOutOfRange)
 
 
 __all__ = ["VECTORS", "Chain", "Snapshot", "new_chain", "run_operation", "run_vector", "sign"]
