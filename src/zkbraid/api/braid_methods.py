@@ -15,6 +15,7 @@ from zkbraid.ledger.block import BlockHeader, ChainKind
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.records import JobStatus
 from zkbraid.market.transactions import Faucet
+from zkbraid.sequencer.state import SequencerState
 
 MAX_BLOCKS_PER_CALL = 1000
 
@@ -51,6 +52,25 @@ def tx_status(node: NodeView, tx_hash: bytes) -> dict[str, Any] | None:
     if reason is not None:
         return {"hash": hexb(tx_hash), "status": "dropped", "error": reason}
     return None
+
+
+def _l1_json(node: NodeView, state: SequencerState) -> dict[str, Any] | None:
+    """Where the node's L1 is, how far the node follows it and what the chain has observed."""
+    l1 = node.l1_status()
+    if l1 is None:
+        return None
+    meta = state.bridge.meta
+    return {
+        "rpc": l1.rpc_url,
+        "chainId": l1.chain_id,
+        "rollup": l1.rollup,
+        "tip": l1.tip,
+        "confirmed": l1.confirmed,
+        "observed": meta.l1_height,
+        "observedHash": hexb(meta.l1_hash) if meta.l1_hash else None,
+        "depositsObserved": meta.next_deposit_id,
+        "depositsPending": len(state.bridge.pending()),
+    }
 
 
 def _height(node: NodeView) -> int:
@@ -94,6 +114,7 @@ def build(node: NodeView) -> dict[str, Any]:
                 },
                 "sequencer": {"zkpowRoot": hexb(state.zkpow.root)},
                 "faucet": node.params.faucet.enabled,
+                "l1": _l1_json(node, state),
             }
 
     def get_block(params: Params) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from zkbraid.config import ChainParams
@@ -14,6 +15,7 @@ from zkbraid.ledger.block import BlockHeader
 from zkbraid.ledger.store import ProofJobRecord, TxRecord
 from zkbraid.sequencer.admission import Decoded
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.settlement.observation import DepositEvent
 
 
 class LedgerView(Protocol):
@@ -40,6 +42,20 @@ class MempoolView(Protocol):
     def market_nonce(self, prover: bytes) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class L1Status:
+    """Where the node's L1 is and how far it follows it."""
+
+    rpc_url: str
+    chain_id: int
+    rollup: str
+    tip: int
+    confirmed: int
+    """The newest L1 block at the confirmation depth."""
+    unconfirmed: tuple[tuple[int, DepositEvent], ...] = ()
+    """Deposits seen above the confirmation depth: (L1 height, deposit)."""
+
+
 class NodeView(Protocol):
     """A running node, as the API sees it."""
 
@@ -62,3 +78,7 @@ class NodeView(Protocol):
         ...
 
     def pending_count(self) -> int: ...
+
+    def l1_status(self) -> L1Status | None:
+        """None: the node does not follow L1."""
+        ...

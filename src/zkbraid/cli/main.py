@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import output as out
 from zkbraid.errors import BraidError
 from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
@@ -34,6 +35,7 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from zkbraid.node.devnet import devnet
     from zkbraid.proving.build import build_dev_keys
     from zkbraid.proving.verify import ProofVerifier
+    from zkbraid.sequencer.genesis import Genesis
 
     timing = BlockTiming(
         fast_block_interval_ms=args.fast_block_ms,
@@ -51,7 +53,9 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         f" 0x{keys.verifying_key_hash.hex()[:16]}…)"
         + (" — INSECURE development keys, for devnets only" if keys.insecure else "")
     )
-    return net, keys, ProofVerifier.from_keys(keys)
+    verifier = ProofVerifier.from_keys(keys)
+    Genesis.make(net.params, net.zk_genesis, verifier)  # the genesis's key, before anything starts
+    return net, keys, verifier
 
 
 def _logging(level: str) -> None:
@@ -63,22 +67,35 @@ def _logging(level: str) -> None:
 
 
 def cmd_devnet(args: argparse.Namespace) -> int:
-    import asyncio
     import shutil
 
     from zkbraid.config import NodeConfig
-    from zkbraid.node.node import Node
 
     _logging(args.log_level)
     if args.reset and os.path.isdir(args.data_dir):
         out.progress(f"removing {args.data_dir}")
         shutil.rmtree(args.data_dir)
     net, keys, verifier = _devnet_chain(args)
-    market = net.params.market
     config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
+    l1 = None if args.no_l1 else _devnet_l1(args, net, keys)
+    try:
+        return _serve_devnet(args, net, keys, verifier, config, l1)
+    finally:
+        if l1 is not None:
+            l1[0].stop()
+
+
+def _serve_devnet(
+    args: argparse.Namespace, net: Any, keys: Any, verifier: Any, config: Any, l1: Any
+) -> int:
+    import asyncio
+
+    from zkbraid.node.node import Node
+
+    market = net.params.market
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
-    node = Node(net.params, config, net.zk_genesis, verifier, keys)
+    node = Node(net.params, config, net.zk_genesis, verifier, keys, None if l1 is None else l1[1])
 
     def ready() -> None:
         info = node.app.info()
@@ -92,6 +109,12 @@ def cmd_devnet(args: argparse.Namespace) -> int:
             f" ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
         )
         print(f"  prover page   {node.url}/prover/  (or `braid prover run --key …`)")
+        if l1 is not None:
+            conn = l1[1]
+            print(
+                f"  L1 (anvil)    {conn.rpc_url}  chain id {conn.chain_id}, rollup {conn.rollup},"
+                f" deposits observed at {net.params.bridge.confirmation_depth} confirmations"
+            )
         print(
             f"  market        deadline {market.deadline_ms / 1000:g} s,"
             f" heartbeat window {market.heartbeat_window_ms / 1000:g} s,"
@@ -104,6 +127,36 @@ def cmd_devnet(args: argparse.Namespace) -> int:
 
     asyncio.run(node.serve(ready))
     return 0
+
+
+def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]:
+    """Starts the devnet's anvil (resuming its chain from the data dir), deploys the rollup
+    once, and returns (the L1, the node's connection to it)."""
+    from zkbraid.ledger.kv import memory_store
+    from zkbraid.node.devnet import DEV_VALIDATOR_INDEX, dev_accounts
+    from zkbraid.node.node import L1Connection
+    from zkbraid.settlement.devnet_l1 import DevnetL1
+    from zkbraid.settlement.l1_follower import L1Follower
+    from zkbraid.zk.state import ZkState
+
+    port = args.l1_port if args.l1_port is not None else args.port + 1
+    l1 = DevnetL1(args.data_dir, port=port)
+    out.progress(f"L1: starting anvil on port {port}")
+    l1.start()
+    genesis_root = ZkState.genesis(memory_store().namespace("zk"), net.params.zk, net.zk_genesis)
+    validator = dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX].address
+    try:
+        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1})
+    except Exception:
+        l1.stop()
+        raise
+    follower = L1Follower(
+        l1.url,
+        bytes.fromhex(deployment.rollup[2:]),
+        net.params.bridge.confirmation_depth,
+        start_height=deployment.deployed_height,
+    )
+    return l1, L1Connection(l1.url, deployment.chain_id, deployment.rollup, follower)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -432,9 +485,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8645, help="RPC port (default 8645)")
     _chain_flags(d)
     d.add_argument("--show-accounts", type=int, default=3, help="dev accounts to print (3)")
+    d.add_argument(
+        "--l1-port", type=int, default=None, help="the devnet L1's (anvil's) port (RPC port + 1)"
+    )
+    d.add_argument("--no-l1", action="store_true", help="run without an L1 (no bridge)")
     d.add_argument("--reset", action="store_true", help="delete the data dir first")
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)
+
+    bridge_cli.add_parser(sub)
 
     r = sub.add_parser(
         "replay",

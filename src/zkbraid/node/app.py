@@ -175,8 +175,12 @@ class BraidApp:
         for raw in candidates:
             (zk_txs if raw[:1] == bytes([TxKind.ZK]) else fast_txs).append(raw)
         zk_elapsed = self._elapsed_ms(ChainKind.ZK, time_ms)
-        observation, deposits = self._l1_news()
-        zk_due = (zk_txs or deposits or timing.zk_empty_blocks) and (
+        observation: L1Observation | None = None
+        deposits: list[bytes] = []
+        if zk_elapsed >= timing.zk_block_interval_ms:
+            observation, deposits = self._l1_news()
+        news = deposits or (observation is not None and observation.deposits)
+        zk_due = (zk_txs or news or timing.zk_empty_blocks) and (
             zk_elapsed >= timing.zk_block_interval_ms
         )
         if zk_due or len(zk_txs) >= timing.zk_max_txs:

@@ -21,8 +21,11 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_ACCOUNTS = 10
 DEV_FAST_WEI = 10_000 * 10**18
 DEV_ZKPOW = 10_000 * ONE_ZKPOW
+DEV_VALIDATOR_INDEX = 9
+"""The dev account whose key is the solo devnet's validator key: it attests batches' data on L1
+(the rollup's validator set at deployment)."""
 DEV_VERIFYING_KEY_HASH = bytes.fromhex(
-    "a76c782ec56037a0c59a5153bb2bd1d4dc8eeb4104a905b4605e87b2ad67750a"
+    "9d4d3a2393237ec605bab2a051bba956ecc3b0f7d12fecb2a50cd3ca7a6cf61d"
 )
 """The hash of the development keys' verifying key (proving/verifying_key.py): the dev keys are
 reproducible (proving/build.py: the shared dev powers of tau and a fixed public beacon), so every

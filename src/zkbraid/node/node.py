@@ -9,13 +9,15 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from zkbraid.api import braid_methods, market_methods, web_pages, zk_methods
+from zkbraid.api import braid_methods, bridge_methods, market_methods, web_pages, zk_methods
 from zkbraid.api.jsonrpc import AsyncMethod, Params, hex_bytes, param, quantity
 from zkbraid.api.server import RpcServer
+from zkbraid.api.view import L1Status
 from zkbraid.config import ChainParams, NodeConfig
 from zkbraid.consensus.engine import FinalizedBlock
 from zkbraid.consensus.solo import SoloEngine
@@ -27,11 +29,22 @@ from zkbraid.node.mempool import Mempool
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.settlement.l1_follower import L1Follower
 from zkbraid.zk.genesis import ZkGenesis
 
 log = logging.getLogger("zkbraid.node")
 
 MAX_WAIT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class L1Connection:
+    """The node's L1: its JSON-RPC URL, chain id, the rollup contract, and the follower."""
+
+    rpc_url: str
+    chain_id: int
+    rollup: str
+    follower: L1Follower
 
 
 class Node:
@@ -44,6 +57,7 @@ class Node:
         zk_genesis: ZkGenesis,
         verifier: ProofVerifier | None = None,
         keys: CircuitKeys | None = None,
+        l1: L1Connection | None = None,
     ) -> None:
         """`verifier` checks submitted proofs; without one the node refuses every proof
         (ProvingUnavailable) rather than accept any unchecked. `keys` are the circuit's proving
@@ -53,7 +67,10 @@ class Node:
         self.config = config
         self.store = LedgerStore(os.path.join(config.data_dir, "node.sqlite"))
         self.lock = threading.RLock()
-        self.app = BraidApp(params, self.store, zk_genesis, verifier)
+        self.app = BraidApp(
+            params, self.store, zk_genesis, verifier, None if l1 is None else l1.follower
+        )
+        self.l1 = l1
         self.engine = SoloEngine(self.app, self.lock, journal=self.store)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: dict[bytes, list[asyncio.Future[None]]] = {}
@@ -69,6 +86,7 @@ class Node:
         sync_methods.update(braid_methods.build(self))
         sync_methods.update(zk_methods.build(self))
         sync_methods.update(market_methods.build(self))
+        sync_methods.update(bridge_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
         web_pages.add_prover_page(self.rpc.app, keys)
@@ -101,6 +119,14 @@ class Node:
 
     def pending_count(self) -> int:
         return self.engine.pending_count()
+
+    def l1_status(self) -> L1Status | None:
+        if self.l1 is None:
+            return None
+        f = self.l1.follower
+        return L1Status(
+            self.l1.rpc_url, self.l1.chain_id, self.l1.rollup, f.tip, f.confirmed_height()
+        )
 
     # -- waiting for transactions ----------------------------------------------------------
 
@@ -143,6 +169,12 @@ class Node:
     async def serve(self, ready: Callable[[], None] | None = None) -> None:
         """Starts the engine and the RPC server and runs until cancelled or signalled."""
         self._loop = asyncio.get_running_loop()
+        l1_stop = threading.Event()
+        if self.l1 is not None:
+            self.l1.follower.poll()  # the L1 as it is now, before the first proposal
+            threading.Thread(
+                target=self.l1.follower.run, args=(l1_stop,), name="l1-follower", daemon=True
+            ).start()
         self.engine.start()
         runner = web.AppRunner(self.rpc.app, access_log=None)
         await runner.setup()
@@ -162,6 +194,7 @@ class Node:
                     await asyncio.wait_for(stop.wait(), 0.5)
         finally:
             log.info("shutting down")
+            l1_stop.set()
             await runner.cleanup()
             self.engine.stop()
             self.rpc.shutdown()

@@ -74,7 +74,8 @@ class Anvil:
         if self.block_time_s is not None:
             cmd += ["--block-time", str(self.block_time_s)]
         if self.state_path is not None:
-            cmd += ["--state", str(self.state_path)]
+            # loaded at start, dumped every second and at exit (a killed devnet loses at most 1 s)
+            cmd += ["--state", str(self.state_path), "--state-interval", "1"]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

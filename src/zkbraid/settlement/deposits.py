@@ -109,6 +109,11 @@ class Bridge:
 
     def _load(self) -> None:
         self.meta = self._store.get(_META, BridgeMeta) or BridgeMeta()
+        self._pending: dict[int, DepositRecord] = {}
+        for key in self._store.live_keys():
+            record = self._store.get(key, DepositRecord)
+            if record is not None:
+                self._pending[record.deposit_id] = record
 
     def reload(self) -> None:
         """Forgets what was not committed (after the block's writes were discarded)."""
@@ -149,6 +154,7 @@ class Bridge:
             record = DepositRecord(d.deposit_id, d.recipient, d.amount, d.deadline, height)
             self._store.put(record, _deposit_key(d.deposit_id))
             self._store.set_live(_deposit_key(d.deposit_id), True)
+            self._pending[d.deposit_id] = record
         self.meta = BridgeMeta(
             next_deposit_id=self.meta.next_deposit_id + len(obs.deposits),
             l1_height=obs.height,
@@ -164,12 +170,7 @@ class Bridge:
 
     def pending(self) -> list[DepositRecord]:
         """The observed deposits not yet credited, in id order."""
-        out = []
-        for key in self._store.live_keys():
-            record = self._store.get(key, DepositRecord)
-            if record is not None and record.status is DepositStatus.PENDING:
-                out.append(record)
-        return out
+        return [self._pending[i] for i in sorted(self._pending)]
 
     def creditable(self, record: DepositRecord) -> bool:
         """Whether a Deposit of this pending deposit may still be included (its L1 deadline is
@@ -208,3 +209,4 @@ class Bridge:
         )
         self._store.put(done, _deposit_key(record.deposit_id))
         self._store.set_live(_deposit_key(record.deposit_id), False)
+        self._pending.pop(record.deposit_id, None)
