@@ -75,6 +75,9 @@ class NodeConfig:
     data_dir: str = ".braid/devnet"
     rpc_host: str = "127.0.0.1"
     rpc_port: int = 8645
+    validator_key: bytes | None = None
+    """The validator's Ethereum key: it signs batches' data-availability attestations for L1
+    (the devnet's is a well-known INSECURE dev key). None: the node attests nothing."""
     rpc_limits: RpcLimits = field(default_factory=RpcLimits)
     """What one eth_* request may cost this node (log ranges, eth_call gas): the node's own
     choice, never a chain rule."""

@@ -43,6 +43,13 @@ def tx_status(node: NodeView, tx_hash: bytes) -> dict[str, Any] | None:
                             "proofHash": hexb(job.proof_hash),
                             "height": job.done_height,
                         }
+                    bridge = node.state.bridge.meta
+                    if job.seq < bridge.settled_txs:
+                        status["status"] = "settled"
+                        status["settlement"] = {
+                            "observedHeight": bridge.settled_height,
+                            "l1Root": hexb(bridge.settled_root),
+                        }
         return status
     with node.lock:
         pending = node.mempool.get(tx_hash)

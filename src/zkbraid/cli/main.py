@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from zkbraid.cli import agent as agent_cli
 from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import output as out
 from zkbraid.errors import BraidError
@@ -76,7 +77,15 @@ def cmd_devnet(args: argparse.Namespace) -> int:
         out.progress(f"removing {args.data_dir}")
         shutil.rmtree(args.data_dir)
     net, keys, verifier = _devnet_chain(args)
-    config = NodeConfig(data_dir=args.data_dir, rpc_host=args.host, rpc_port=args.port)
+    from zkbraid.node.devnet import DEV_VALIDATOR_INDEX, dev_accounts
+
+    validator = dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX]
+    config = NodeConfig(
+        data_dir=args.data_dir,
+        rpc_host=args.host,
+        rpc_port=args.port,
+        validator_key=bytes(validator.key),
+    )
     l1 = None if args.no_l1 else _devnet_l1(args, net, keys)
     try:
         return _serve_devnet(args, net, keys, verifier, config, l1)
@@ -494,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_devnet)
 
     bridge_cli.add_parser(sub)
+    agent_cli.add_parser(sub)
 
     r = sub.add_parser(
         "replay",

@@ -280,6 +280,15 @@ class Market:
     def batch(self, index: int) -> Batch | None:
         return self._book.batch(index)
 
+    def pay_from_surplus(self, to: bytes, amount: int) -> int:
+        """Pays up to `amount` to `to` out of the pool's surplus over every reserve (never out
+        of the bases and aggregation bounties set aside); returns what was paid."""
+        book = self._book
+        paid = max(0, min(amount, pool_rules.balance(book) - book.meta.reserved))
+        if paid:
+            pool_rules.pay(book, to, paid)
+        return paid
+
     def tx_at(self, seq: int) -> bytes | None:
         """The hash of the `seq`-th committed ZK-chain transaction (its job id)."""
         return self._book.tx_at(seq)

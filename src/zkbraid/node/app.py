@@ -179,7 +179,9 @@ class BraidApp:
         deposits: list[bytes] = []
         if zk_elapsed >= timing.zk_block_interval_ms:
             observation, deposits = self._l1_news()
-        news = deposits or (observation is not None and observation.deposits)
+        news = deposits or (
+            observation is not None and (observation.deposits or observation.settled)
+        )
         zk_due = (zk_txs or news or timing.zk_empty_blocks) and (
             zk_elapsed >= timing.zk_block_interval_ms
         )
@@ -201,7 +203,9 @@ class BraidApp:
             return None, []
         bridge = self.state.bridge
         meta = bridge.meta
-        observation = self.l1.observation(meta.l1_height, meta.next_deposit_id)
+        observation = self.l1.observation(
+            meta.l1_height, meta.next_deposit_id, meta.next_settled_batch
+        )
         candidates = [(d.deposit_id, d.recipient, d.amount, d.deadline) for d in bridge.pending()]
         if observation is not None:
             candidates += [
@@ -248,7 +252,9 @@ class BraidApp:
                 if self.l1 is None:
                     raise InvalidBlock("this node does not follow L1: it cannot check the block")
                 meta = self.state.bridge.meta
-                self.l1.check(observation, meta.l1_height, meta.next_deposit_id)
+                self.l1.check(
+                    observation, meta.l1_height, meta.next_deposit_id, meta.next_settled_batch
+                )
         except InvalidBlock as e:
             log.warning("rejecting proposal at height %d: %s", height, e)
             return False

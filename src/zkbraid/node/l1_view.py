@@ -15,12 +15,21 @@ from zkbraid.settlement.observation import L1Observation
 
 
 class L1View(Protocol):
-    def observation(self, after_height: int, next_deposit_id: int) -> L1Observation | None:
+    def observation(
+        self, after_height: int, next_deposit_id: int, next_batch: int = 0
+    ) -> L1Observation | None:
         """The newest L1 block at the confirmation depth, if it is after `after_height`, with
-        the deposits from id `next_deposit_id` on made up to it (None: nothing new)."""
+        the deposits from id `next_deposit_id` on and the settled batches from `next_batch` on
+        made up to it (None: nothing new)."""
         ...
 
-    def check(self, observation: L1Observation, after_height: int, next_deposit_id: int) -> None:
+    def check(
+        self,
+        observation: L1Observation,
+        after_height: int,
+        next_deposit_id: int,
+        next_batch: int = 0,
+    ) -> None:
         """Raises InvalidBlock unless this node saw exactly this L1 block at the confirmation
-        depth and exactly these deposits since `after_height`."""
+        depth and exactly these deposits and settled batches since `after_height`."""
         ...

@@ -14,7 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from zkbraid.api import braid_methods, bridge_methods, market_methods, web_pages, zk_methods
+from zkbraid.api import (
+    braid_methods,
+    bridge_methods,
+    market_methods,
+    settlement_methods,
+    web_pages,
+    zk_methods,
+)
 from zkbraid.api.jsonrpc import AsyncMethod, Params, hex_bytes, param, quantity
 from zkbraid.api.server import RpcServer
 from zkbraid.api.view import L1Status
@@ -29,6 +36,7 @@ from zkbraid.node.mempool import Mempool
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.settlement.l1_contracts import sign_digest
 from zkbraid.settlement.l1_follower import L1Follower
 from zkbraid.zk.genesis import ZkGenesis
 
@@ -87,6 +95,7 @@ class Node:
         sync_methods.update(zk_methods.build(self))
         sync_methods.update(market_methods.build(self))
         sync_methods.update(bridge_methods.build(self))
+        sync_methods.update(settlement_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
         web_pages.add_prover_page(self.rpc.app, keys)
@@ -119,6 +128,10 @@ class Node:
 
     def pending_count(self) -> int:
         return self.engine.pending_count()
+
+    def attest(self, digest: bytes) -> tuple[bytes, bytes] | None:
+        key = self.config.validator_key
+        return None if key is None else sign_digest(key, digest)
 
     def l1_status(self) -> L1Status | None:
         if self.l1 is None:

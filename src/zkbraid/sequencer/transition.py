@@ -34,6 +34,7 @@ from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.header import check_header, make_header, validate_block
 from zkbraid.sequencer.proof_acceptance import accept_proof
 from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
+from zkbraid.sequencer.settlement import apply_settlement
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.zk.transactions import Deposit, ZkTransaction
 
@@ -58,6 +59,8 @@ def state_transition(
     chain, observation = validate_block(state, params, block)
     if observation is not None:
         state.bridge.observe(observation, block.height)
+        for event in observation.settled:
+            apply_settlement(state, params, event, block.height)
     if chain is ChainKind.ZK:
         receipts, jobs = apply_zk_body(state, genesis, block, decoded or {})
         proofs: list[tuple[bytes, bytes]] = []

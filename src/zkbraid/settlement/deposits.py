@@ -45,6 +45,10 @@ class BridgeParams:
     inclusion_margin_s: int = 600
     """A deposit is credited only while its L1 deadline is more than this many seconds after
     the L1 time the chain has seen (time for its batch to be proven and posted)."""
+    agent_share_bps: int = 1_000
+    """What the submission agent of a settled batch is paid, as a share of the fees of the
+    market batches it completed, out of the pool's surplus (the proving market's reserves are
+    never touched)."""
 
 
 class InvalidL1Observation(MalformedInput):
@@ -95,6 +99,13 @@ class BridgeMeta(Record):
     l1_height: U64 = 0
     l1_hash: MaybeHash32 = b""
     l1_timestamp: U64 = 0
+    next_settled_batch: U64 = 0
+    """The rollup's next batch index."""
+    settled_txs: U64 = 0
+    """How many ZK-chain transactions (in the chain's order) L1 has settled."""
+    settled_root: MaybeHash32 = b""
+    settled_height: U64 = 0
+    """The ledger height of the ZK block that observed the last settlement."""
 
 
 class Bridge:
@@ -143,6 +154,12 @@ class Bridge:
                 raise InvalidL1Observation(
                     f"deposit {d.deposit_id} is not the next one ({m.next_deposit_id + i})"
                 )
+        for i, b in enumerate(obs.settled):
+            if b.batch_index != m.next_settled_batch + i:
+                raise InvalidL1Observation(
+                    f"settled batch {b.batch_index} is not the next one"
+                    f" ({m.next_settled_batch + i})"
+                )
 
     def observe(self, obs: L1Observation, height: int) -> None:
         """Records the observation of ZK block `height`: its deposits become pending.
@@ -155,11 +172,26 @@ class Bridge:
             self._store.put(record, _deposit_key(d.deposit_id))
             self._store.set_live(_deposit_key(d.deposit_id), True)
             self._pending[d.deposit_id] = record
-        self.meta = BridgeMeta(
+        self.meta = replace(
+            self.meta,
             next_deposit_id=self.meta.next_deposit_id + len(obs.deposits),
             l1_height=obs.height,
             l1_hash=obs.block_hash,
             l1_timestamp=obs.timestamp,
+        )
+        self._store.put(self.meta, _META)
+
+    # -- settlement --------------------------------------------------------------------------
+
+    def settled(self, tx_count: int, new_root: bytes, height: int) -> None:
+        """L1 settled the next `tx_count` ZK-chain transactions, up to state root `new_root`
+        (sequencer/settlement.py checks them against the chain first)."""
+        self.meta = replace(
+            self.meta,
+            next_settled_batch=self.meta.next_settled_batch + 1,
+            settled_txs=self.meta.settled_txs + tx_count,
+            settled_root=new_root,
+            settled_height=height,
         )
         self._store.put(self.meta, _META)
 

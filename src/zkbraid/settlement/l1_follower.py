@@ -21,11 +21,14 @@ from web3 import Web3
 from web3.types import FilterParams
 
 from zkbraid.sequencer.errors import InvalidBlock
-from zkbraid.settlement.observation import DepositEvent, L1Observation
+from zkbraid.settlement.observation import DepositEvent, L1Observation, SettledEvent
 
 log = logging.getLogger("zkbraid.l1")
 
 DEPOSITED_TOPIC = bytes(keccak(b"Deposited(uint256,address,uint256,uint256)"))
+SETTLED_TOPIC = bytes(
+    keccak(b"BatchSettled(uint256,bytes32,bytes32,bytes32,uint256,bytes32,bytes32,uint64,address)")
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class SeenBlock:
     parent_hash: bytes
     timestamp: int
     deposits: tuple[DepositEvent, ...] = ()
+    settled: tuple[SettledEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,21 @@ class Reorg:
 
 def _hash_of(block: Any) -> bytes | None:
     return None if block is None else bytes(block["hash"])
+
+
+def settled_from_log(entry: Any) -> SettledEvent:
+    """The SettledEvent of a `BatchSettled(uint256 indexed batchIndex, bytes32 newRoot, bytes32
+    dataHash, bytes32 previousRoot, uint256 txCount, bytes32 fastStateRoot, bytes32
+    ledgerAppHash, uint64 ledgerHeight, address indexed submitter)` log."""
+    topics = entry["topics"]
+    data = bytes(entry["data"])
+    return SettledEvent(
+        batch_index=int.from_bytes(bytes(topics[1]), "big"),
+        previous_root=data[64:96],
+        new_root=data[0:32],
+        tx_count=int.from_bytes(data[96:128], "big"),
+        submitter=bytes(topics[2])[12:],
+    )
 
 
 def deposit_from_log(entry: Any) -> DepositEvent:
@@ -92,16 +111,24 @@ class L1Follower:
         query: FilterParams = {
             "blockHash": block["hash"],  # type: ignore[typeddict-item]
             "address": self._bridge,
-            "topics": ["0x" + DEPOSITED_TOPIC.hex()],
+            "topics": [["0x" + DEPOSITED_TOPIC.hex(), "0x" + SETTLED_TOPIC.hex()]],
         }
-        deposits = tuple(
-            sorted(
-                (deposit_from_log(e) for e in self._w3.eth.get_logs(query)),
-                key=lambda d: d.deposit_id,
-            )
+        logs = self._w3.eth.get_logs(query)
+        deposits = sorted(
+            (deposit_from_log(e) for e in logs if bytes(e["topics"][0]) == DEPOSITED_TOPIC),
+            key=lambda d: d.deposit_id,
+        )
+        settled = sorted(
+            (settled_from_log(e) for e in logs if bytes(e["topics"][0]) == SETTLED_TOPIC),
+            key=lambda s: s.batch_index,
         )
         return SeenBlock(
-            height, block_hash, bytes(block["parentHash"]), int(block["timestamp"]), deposits
+            height,
+            block_hash,
+            bytes(block["parentHash"]),
+            int(block["timestamp"]),
+            tuple(deposits),
+            tuple(settled),
         )
 
     def poll(self) -> int:
@@ -182,6 +209,15 @@ class L1Follower:
     def confirmed_height(self) -> int:
         return self._tip - self.depth
 
+    def _settled(self, after: int, upto: int, next_batch: int) -> tuple[SettledEvent, ...]:
+        found = [
+            s
+            for h in range(max(after + 1, self._start), upto + 1)
+            for s in self._blocks[h].settled
+            if s.batch_index >= next_batch
+        ]
+        return tuple(sorted(found, key=lambda s: s.batch_index))
+
     def _deposits(self, after: int, upto: int, next_id: int) -> tuple[DepositEvent, ...]:
         found = [
             d
@@ -191,16 +227,25 @@ class L1Follower:
         ]
         return tuple(sorted(found, key=lambda d: d.deposit_id))
 
-    def observation(self, after_height: int, next_deposit_id: int) -> L1Observation | None:
+    def observation(
+        self, after_height: int, next_deposit_id: int, next_batch: int = 0
+    ) -> L1Observation | None:
         with self._lock:
             confirmed = self.confirmed_height()
             if confirmed <= after_height or confirmed not in self._blocks:
                 return None
             block = self._blocks[confirmed]
             deposits = self._deposits(after_height, confirmed, next_deposit_id)
-            return L1Observation(block.height, block.block_hash, block.timestamp, deposits)
+            settled = self._settled(after_height, confirmed, next_batch)
+            return L1Observation(block.height, block.block_hash, block.timestamp, deposits, settled)
 
-    def check(self, observation: L1Observation, after_height: int, next_deposit_id: int) -> None:
+    def check(
+        self,
+        observation: L1Observation,
+        after_height: int,
+        next_deposit_id: int,
+        next_batch: int = 0,
+    ) -> None:
         with self._lock:
             seen = self._blocks.get(observation.height)
             if seen is None or observation.height > self.confirmed_height():
@@ -219,6 +264,13 @@ class L1Follower:
                 raise InvalidBlock(
                     f"the observation lists deposits {listed}, this node saw"
                     f" {[d.deposit_id for d in expected]} up to L1 block {observation.height}"
+                )
+            settled = self._settled(after_height, observation.height, next_batch)
+            if settled != observation.settled:
+                raise InvalidBlock(
+                    f"the observation lists settled batches"
+                    f" {[s.batch_index for s in observation.settled]}, this node saw"
+                    f" {[s.batch_index for s in settled]} up to L1 block {observation.height}"
                 )
 
     def unconfirmed_deposits(self) -> list[tuple[int, DepositEvent]]:

@@ -1,5 +1,6 @@
 """What a ZK block says it saw of L1: the L1 block (height, hash, time) at the confirmation
-depth, and the bridge's deposits made in the L1 blocks since the previous observation.
+depth, the bridge's deposits and the rollup's settled batches in the L1 blocks since the
+previous observation.
 
 The proposer puts it in the ZK block's chain marker, so the block transition stays pure (it
 reads the block, never L1) and a replayed chain needs no L1 access; every validator checks it
@@ -29,11 +30,24 @@ class DepositEvent(Record):
 
 
 @dataclass(frozen=True)
+class SettledEvent(Record):
+    """One `BatchSettled` of the rollup: L1 accepted `tx_count` ZK-chain transactions taking
+    the state from `previous_root` to `new_root`, posted by agent `submitter`."""
+
+    batch_index: U64
+    previous_root: Hash32
+    new_root: Hash32
+    tx_count: U64
+    submitter: Address
+
+
+@dataclass(frozen=True)
 class L1Observation(Record):
-    """L1 block `height` (with `block_hash` and `timestamp`) and the deposits made up to it
-    since the previous observation, in deposit-id order."""
+    """L1 block `height` (with `block_hash` and `timestamp`), the deposits made up to it since
+    the previous observation (in deposit-id order) and the batches settled (in batch order)."""
 
     height: U64
     block_hash: Hash32
     timestamp: U64
     deposits: Annotated[tuple[DepositEvent, ...], CountableList(sedes_of(DepositEvent))]
+    settled: Annotated[tuple[SettledEvent, ...], CountableList(sedes_of(SettledEvent))] = ()

@@ -47,7 +47,9 @@ class FakeL1:
         index = len(self.blocks) - 1 - self.depth
         return self.blocks[index] if index >= 0 else None
 
-    def observation(self, after_height: int, next_deposit_id: int) -> L1Observation | None:
+    def observation(
+        self, after_height: int, next_deposit_id: int, next_batch: int = 0
+    ) -> L1Observation | None:
         head = self._confirmed()
         if head is None or head[0] <= after_height:
             return None
@@ -56,7 +58,13 @@ class FakeL1:
         )
         return L1Observation(head[0], head[1], head[2], events)
 
-    def check(self, observation: L1Observation, after_height: int, next_deposit_id: int) -> None:
+    def check(
+        self,
+        observation: L1Observation,
+        after_height: int,
+        next_deposit_id: int,
+        next_batch: int = 0,
+    ) -> None:
         seen = next((b for b in self.blocks if b[0] == observation.height), None)
         head = self._confirmed()
         if seen is None or head is None or observation.height > head[0]:

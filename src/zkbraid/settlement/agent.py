@@ -1,0 +1,182 @@
+"""A submission agent (ARCHITECTURE.md, step 5): posts the chain's next fully proven, bundled
+and attested batch to the rollup contract in its own time slot, and is paid in ZKPoW by the
+sequencer once the chain observes the batch settled (sequencer/settlement.py).
+
+The rollup's next batch starts at its current state root: the agent finds the market batch that
+starts there, asks the node for its submission (records, proofs, roots, checkpoint and the
+validators' attestation, `braid_getBatchSubmission`), simulates `submitBatch` from its own
+address first (so it never pays gas for a batch another agent posted, or outside its slot), then
+sends it with an explicit gas limit (the pairing precompile fails silently when short of gas).
+A batch whose L1 transaction is reorged out is simply posted again: the rollup's root did not move.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.settlement.l1_contracts import (
+    Checkpoint,
+    encode_batch,
+    load_artifact,
+    order_signatures,
+    submit_gas_limit,
+)
+
+
+class NotSubmitted(RuntimeError):
+    """The rollup refused the batch for a reason other than the slot (named by its error)."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A batch the agent posted."""
+
+    market_batch: int
+    l1_batch: int
+    tx_count: int
+    l1_tx: str
+    l1_height: int
+    gas_used: int
+
+
+def _b(hex_str: str) -> bytes:
+    return bytes.fromhex(hex_str[2:] if hex_str.startswith("0x") else hex_str)
+
+
+class SubmissionAgent:
+    """One agent: its L1 key, the node it reads batches from, the rollup it posts to."""
+
+    def __init__(
+        self, client: BraidClient, wallet: Wallet, progress: Callable[[str], None] = print
+    ) -> None:
+        info = client.rpc.call("braid_bridge")["l1"]
+        if info is None:
+            raise RuntimeError("this node follows no L1: there is nothing to submit to")
+        self.client = client
+        self.wallet = wallet
+        self.address = Web3.to_checksum_address(wallet.address)
+        self.w3 = Web3(Web3.HTTPProvider(info["rpc"]))
+        self.artifact = load_artifact("Rollup")
+        self.rollup = self.w3.eth.contract(address=info["rollup"], abi=self.artifact.abi)
+        self.progress = progress
+        self._scan_from = 0
+
+    def _send(self, call: Any, gas: int) -> Any:
+        tx = call.build_transaction(
+            {
+                "from": self.address,
+                "nonce": self.w3.eth.get_transaction_count(self.address),
+                "gas": gas,
+                "chainId": self.w3.eth.chain_id,
+            }
+        )
+        signed = self.wallet.eth.sign_transaction(tx)
+        return self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
+        )
+
+    def register(self) -> bool:
+        """Registers as an agent on L1 unless it is one; returns whether it registered now."""
+        if self.address in self.rollup.functions.agents().call():
+            return False
+        receipt = self._send(self.rollup.functions.registerAgent(), 200_000)
+        if receipt["status"] != 1:
+            raise NotSubmitted("registerAgent reverted")
+        return True
+
+    def next_batch(self) -> tuple[int, int] | None:
+        """(market batch, L1 batch index) of the batch L1 takes next, once it is bundled."""
+        root = bytes(self.rollup.functions.stateRoot().call())
+        l1_index = int(self.rollup.functions.batchCount().call())
+        index = self._scan_from
+        while True:
+            batch = self.client.batch(index)
+            if batch is None:
+                return None
+            if batch["oldRoot"] is not None and _b(batch["oldRoot"]) == root:
+                self._scan_from = index
+                return (index, l1_index) if batch["aggregatedBy"] else None
+            index += 1
+
+    def submit(self, market_batch: int, l1_batch: int) -> Posted | None:
+        """Posts a batch if the rollup would take it from this agent now (None: not its slot
+        yet, or another agent was first).
+
+        Raises NotSubmitted: the rollup refuses it for another reason.
+        """
+        sub = self.client.rpc.call("braid_getBatchSubmission", market_batch, l1_batch)
+        signed = [(_b(a["validator"]), _b(a["signature"])) for a in sub["attestations"]]
+        cp = sub["checkpoint"]
+        batch = encode_batch(
+            [_b(r) for r in sub["records"]],
+            [_b(p) for p in sub["proofs"]],
+            [_b(r) for r in sub["roots"]],
+            Checkpoint(_b(cp["fastStateRoot"]), _b(cp["ledgerAppHash"]), cp["ledgerHeight"]),
+            order_signatures(signed),
+        )
+        call = self.rollup.functions.submitBatch(*batch.args())
+        gas = submit_gas_limit(batch.n_transactions, len(signed))
+        try:
+            call.call({"from": self.address, "gas": gas})
+        except (ContractCustomError, ContractLogicError) as e:
+            name = self._error_name(e)
+            if name in ("NotSlotAgent", "PreviousRootMismatch", "CheckpointTooOld"):
+                return None  # not our turn, or someone posted it first: nothing is spent
+            raise NotSubmitted(f"the rollup refuses batch {market_batch}: {name}") from None
+        receipt = self._send(call, gas)
+        if receipt["status"] != 1:
+            return None  # lost a race in the same L1 block: the next look decides
+        return Posted(
+            market_batch,
+            l1_batch,
+            batch.n_transactions,
+            "0x" + bytes(receipt["transactionHash"]).hex(),
+            int(receipt["blockNumber"]),
+            int(receipt["gasUsed"]),
+        )
+
+    def _error_name(self, e: Exception) -> str:
+        data = getattr(e, "data", None)
+        if isinstance(data, str) and data.startswith("0x"):
+            try:
+                return self.artifact.decode_error(_b(data))[0]
+            except Exception:
+                return data
+        return str(e)
+
+    def run(
+        self,
+        *,
+        count: int | None = None,
+        exit_when_idle: bool = False,
+        poll_s: float = 0.5,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> list[Posted]:
+        """Posts batches as they become ready, in its slots, until `count` are posted, or
+        nothing is left (`exit_when_idle`), or `stop()`."""
+        posted: list[Posted] = []
+        while not stop() and (count is None or len(posted) < count):
+            ready = self.next_batch()
+            if ready is None:
+                if exit_when_idle:
+                    break
+                time.sleep(poll_s)
+                continue
+            done = self.submit(*ready)
+            if done is None:
+                time.sleep(poll_s)
+                continue
+            posted.append(done)
+            self.progress(
+                f"posted batch {done.market_batch} as L1 batch {done.l1_batch}"
+                f" ({done.tx_count} txs, {done.gas_used:,} gas, {done.gas_used // done.tx_count:,}"
+                f" a tx) in L1 block {done.l1_height}: {done.l1_tx}"
+            )
+        return posted
