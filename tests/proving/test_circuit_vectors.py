@@ -49,7 +49,7 @@ VALIDATOR_ONLY = {
     "invalid_register_key_tampered_key": "ECDSA is checked outside the circuit",
     "invalid_register_key_bad_v": "ECDSA is checked outside the circuit",
     "invalid_register_key_high_s": "ECDSA is checked outside the circuit",
-    "invalid_deposit_wrong_chain_id": "an unsigned Deposit proves no chain id: L1's deposit is",
+    "invalid_deposit_wrong_chain_id": "an unsigned Deposit has no signed chain id; L1 backs it",
 }
 VALIDATOR_ONLY_ERRORS = (E.BadECDSASignature, E.AddressAlreadyRegistered, E.WrongZkChainId)
 
