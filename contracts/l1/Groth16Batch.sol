@@ -30,6 +30,13 @@ uint256 constant VK_WORDS = 26;
 /// everything it committed to (never a block hash). n proofs cost n + 3 pairings and 2(n − 1) + 7
 /// ecMul.
 ///
+/// Gas. Each precompile call is given a bounded allowance (ecAdd 1,000, ecMul 12,000, the pairing
+/// twice its EIP-1108 price): a call that fails burns what it was given, so a bounded allowance
+/// leaves the caller the gas to name the failure, and a later repricing up to those bounds
+/// changes nothing. Short of gas, a precompile fails and a check would answer false for valid
+/// proofs (an `eth_estimateGas` finds such a limit): so the check first makes sure it has the gas
+/// it needs, and reverts `InsufficientGas` otherwise. Callers still set gas explicitly.
+///
 /// Checks. Every public input must be below r (else x and x + r would state the same thing): a
 /// larger one is refused by name. Points must be on the curve (G2 also in its subgroup) and their
 /// coordinates below q: the precompiles fail otherwise (EIP-196/197), which makes the check fail;
@@ -48,6 +55,14 @@ library Groth16Batch {
     uint256 internal constant N_PUBLIC = 5;
     uint256 internal constant PROOF_BYTES = 256;
 
+    /// EIP-1108 prices.
+    uint256 private constant PAIRING_BASE = 45_000;
+    uint256 private constant PAIRING_PER_PAIR = 34_000;
+    uint256 private constant EC_MUL = 6_000;
+    uint256 private constant EC_ADD = 150;
+
+    /// Less gas is left than the check needs (`gasForBatch`): set a higher gas limit.
+    error InsufficientGas(uint256 needed, uint256 available);
     /// `proofs` is not a positive multiple of 256 bytes, or `inputs` is not 5 per proof.
     error BatchShapeMismatch(uint256 proofBytes, uint256 inputs);
     /// A coordinate of proof `proofIndex` is not below the base field modulus q.
@@ -58,7 +73,8 @@ library Groth16Batch {
     /// True iff every proof of `proofs` (n × 256 bytes) verifies under `vk` for its five inputs
     /// `inputs[5i .. 5i + 4]`, by one pairing check (library docstring).
     ///
-    /// Reverts `PublicInputOutOfField`, `BatchShapeMismatch`, `ProofCoordinateOutOfField`.
+    /// Reverts `PublicInputOutOfField`, `BatchShapeMismatch`, `InsufficientGas`,
+    /// `ProofCoordinateOutOfField`.
     function verifyBatch(uint256[VK_WORDS] memory vk, bytes calldata proofs, uint256[] memory inputs)
         internal
         view
@@ -71,7 +87,7 @@ library Groth16Batch {
     /// `verifyBatch` for a caller that has already made sure that every input is below r (the
     /// rollup's record walk does, where it reads the inputs).
     ///
-    /// Reverts `BatchShapeMismatch`, `ProofCoordinateOutOfField`.
+    /// Reverts `BatchShapeMismatch`, `InsufficientGas`, `ProofCoordinateOutOfField`.
     function verifyBatchOfFieldElements(uint256[VK_WORDS] memory vk, bytes calldata proofs, uint256[] memory inputs)
         internal
         view
@@ -81,6 +97,7 @@ library Groth16Batch {
         if (n == 0 || proofs.length != n * PROOF_BYTES || inputs.length != n * N_PUBLIC) {
             revert BatchShapeMismatch(proofs.length, inputs.length);
         }
+        _requireGas(gasForBatch(n));
         bytes32 seed = challengeSeed(proofs, inputs);
         // Memory at the free pointer s (not allocated: nothing else runs until the check ends):
         //   s+0x00 acc.x  s+0x20 acc.y  s+0x40 t.x  s+0x60 t.y  s+0x80 scalar  (acc += scalar·t)
@@ -140,13 +157,13 @@ library Groth16Batch {
                 // Pair i: ((r − r_i)·A_i = −r_i·A_i, B_i).
                 calldatacopy(add(s, 0xe0), proofs, 0x40)
                 mstore(add(s, 0x120), sub(R, r))
-                ok := and(ok, staticcall(gas(), 0x07, add(s, 0xe0), 0x60, pair, 0x40))
+                ok := and(ok, staticcall(12000, 0x07, add(s, 0xe0), 0x60, pair, 0x40))
                 calldatacopy(add(pair, 0x40), add(proofs, 0x40), 0x80)
                 // acc += r_i·C_i
                 calldatacopy(add(s, 0x40), add(proofs, 0xc0), 0x40)
                 mstore(add(s, 0x80), r)
-                ok := and(ok, staticcall(gas(), 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, s, 0x80, s, 0x40))
+                ok := and(ok, staticcall(12000, 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
+                ok := and(ok, staticcall(1000, 0x06, s, 0x80, s, 0x40))
             }
             mstore(add(s, 0x140), f0)
             mstore(add(s, 0x160), f1)
@@ -166,21 +183,27 @@ library Groth16Batch {
             pair := add(pair, 0xc0)
             mcopy(add(s, 0x40), vk, 0x40)
             mstore(add(s, 0x80), mload(add(s, 0x1e0)))
-            ok := staticcall(gas(), 0x07, add(s, 0x40), 0x60, pair, 0x40)
+            ok := staticcall(12000, 0x07, add(s, 0x40), 0x60, pair, 0x40)
             mcopy(add(pair, 0x40), add(vk, 0x40), 0x80)
             pair := add(pair, 0xc0)
             mcopy(add(s, 0x40), add(vk, 0x1c0), 0x40)
-            ok := and(ok, staticcall(gas(), 0x07, add(s, 0x40), 0x60, s, 0x40))
+            ok := and(ok, staticcall(12000, 0x07, add(s, 0x40), 0x60, s, 0x40))
             for { let j := 0 } lt(j, 5) { j := add(j, 1) } {
                 mcopy(add(s, 0x40), add(vk, add(0x200, mul(j, 0x40))), 0x40)
                 mstore(add(s, 0x80), mload(add(s, add(0x140, mul(j, 0x20)))))
-                ok := and(ok, staticcall(gas(), 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, s, 0x80, s, 0x40))
+                ok := and(ok, staticcall(12000, 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
+                ok := and(ok, staticcall(1000, 0x06, s, 0x80, s, 0x40))
             }
             mcopy(pair, s, 0x40)
             mcopy(add(pair, 0x40), add(vk, 0xc0), 0x80)
-            ok := and(ok, staticcall(gas(), 0x08, add(s, 0x200), mul(add(n, 3), 0xc0), s, 0x20))
-            ok := and(ok, eq(mload(s), 1))
+            // Twice the pairing's price (EIP-1108: 45,000 + 34,000 a pair): a failed call burns
+            // what it was given, and the caller still has gas to name the failure.
+            if ok {
+                let pairingGas := mul(2, add(45000, mul(34000, add(n, 3))))
+                ok := staticcall(pairingGas, 0x08, add(s, 0x200), mul(add(n, 3), 0xc0), s, 0x20)
+                // (after the call: Yul evaluates arguments right to left)
+                ok := and(ok, eq(mload(s), 1))
+            }
         }
     }
 
@@ -188,7 +211,8 @@ library Groth16Batch {
     /// and five ecMul: e(−A, B)·e(α, β)·e(L, γ)·e(C, δ) = 1, L = IC_0 + Σ_j x_j·IC_j. What one
     /// proof costs alone (the baseline of the batched check).
     ///
-    /// Reverts `BatchShapeMismatch`, `PublicInputOutOfField`, `ProofCoordinateOutOfField`.
+    /// Reverts `BatchShapeMismatch`, `PublicInputOutOfField`, `InsufficientGas`,
+    /// `ProofCoordinateOutOfField`.
     function verify(uint256[VK_WORDS] memory vk, bytes calldata proof, uint256[] memory inputs)
         internal
         view
@@ -198,6 +222,7 @@ library Groth16Batch {
             revert BatchShapeMismatch(proof.length, inputs.length);
         }
         checkInputs(inputs);
+        _requireGas(PAIRING_BASE + 4 * PAIRING_PER_PAIR + 5 * (EC_MUL + EC_ADD) + 20_000);
         assembly ("memory-safe") {
             let s := mload(0x40)
             let pairs := add(s, 0xa0)
@@ -209,8 +234,8 @@ library Groth16Batch {
             for { let j := 0 } lt(j, 5) { j := add(j, 1) } {
                 mcopy(add(s, 0x40), ic, 0x40)
                 mstore(add(s, 0x80), mload(xs))
-                ok := and(ok, staticcall(gas(), 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, s, 0x80, s, 0x40))
+                ok := and(ok, staticcall(12000, 0x07, add(s, 0x40), 0x60, add(s, 0x40), 0x40))
+                ok := and(ok, staticcall(1000, 0x06, s, 0x80, s, 0x40))
                 ic := add(ic, 0x40)
                 xs := add(xs, 0x20)
             }
@@ -229,10 +254,28 @@ library Groth16Batch {
             pair := add(pair, 0xc0)
             calldatacopy(pair, add(proof.offset, 0xc0), 0x40)
             mcopy(add(pair, 0x40), add(vk, 0x140), 0x80)
-            ok := and(ok, staticcall(gas(), 0x08, pairs, 0x300, s, 0x20))
-            ok := and(ok, eq(mload(s), 1))
+            // Twice the price of four pairs (see the library docstring).
+            if ok {
+                ok := staticcall(362000, 0x08, pairs, 0x300, s, 0x20)
+                ok := and(ok, eq(mload(s), 1))
+            }
         }
         if (!ok) _checkCoordinates(proof, 1);
+    }
+
+    /// The gas `verifyBatch` of n proofs must have left when it starts: the precompiles' prices
+    /// (n + 3 pairs, 2(n − 1) + 7 ecMul, n + 4 ecAdd), 1/63 of the pairing's (a call gets at most
+    /// 63/64 of what is left), and a generous bound on the rest (3,000 a proof, 20,000 more).
+    function gasForBatch(uint256 n) internal pure returns (uint256) {
+        uint256 pairing = PAIRING_BASE + PAIRING_PER_PAIR * (n + 3);
+        return pairing + pairing / 63 + EC_MUL * (2 * n + 5) + EC_ADD * (n + 4) + 3_000 * n + 20_000;
+    }
+
+    /// Reverts `InsufficientGas` unless `needed` gas is left: short of gas, a precompile fails
+    /// and the check would answer false for valid proofs (and `eth_estimateGas` would find that
+    /// limit); this way it answers only with enough gas, or reverts by name.
+    function _requireGas(uint256 needed) private view {
+        if (gasleft() < needed) revert InsufficientGas(needed, gasleft());
     }
 
     /// The Fiat–Shamir seed: keccak256(keccak256(proofs) ‖ keccak256(inputs as 32-byte words)).
