@@ -34,6 +34,7 @@ class NodeProcess:
     def __init__(self, data_dir: Path, extra: list[str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
+        self.l1_port = free_port()
         self.extra = extra or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir.parent / f"{data_dir.name}.log"
@@ -50,6 +51,8 @@ class NodeProcess:
             str(self.data_dir),
             "--port",
             str(self.port),
+            "--l1-port",
+            str(self.l1_port),
             *self.extra,
         ]
         logf = open(self.log, "ab")  # noqa: SIM115 - closed with the process

@@ -1,33 +1,48 @@
-"""Settlement end to end on anvil with a real prover: ZK transfers are proven, bundled, posted to
-the rollup by `braid agent run` in its slot (the rollup verifies all proofs in one batched
-pairing check and the validators' attestation), observed back by the chain at the confirmation
-depth, and end `settled`; L1's state root is the chain's; the agent is paid in ZKPoW."""
+"""Settlement end to end on anvil with a real prover (issue 13): an L1 deposit is credited on
+the ZK chain; a transfer and a withdrawal are proven, bundled, posted to the rollup by
+`braid agent run` in its slot (all proofs in one batched pairing check, the validators'
+attestation checked), observed back at the confirmation depth and end `settled`; L1's state
+root is the chain's; the withdrawal is claimed once on L1; the agent is paid in ZKPoW; a deposit
+never credited is refunded once after its deadline."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
+import pytest
 from web3 import Web3
 
-from tests.integration.conftest import BRAID, ROOT, market_node, until
+from tests.integration.conftest import BRAID, ROOT, NodeProcess, until
 from tests.integration.test_market_e2e import ProverProcess
+from zkbraid.sdk.bridge import Bridge, ClaimFailed
 from zkbraid.sdk.client import BraidClient, Wallet
 from zkbraid.settlement.l1_contracts import load_artifact
 
 MARKET = {
-    "batch_size": 2,
+    "batch_size": 4,
     "batch_close_ms": 3_000,
     "batch_close_blocks": 2,
     # no premiums with one prover, so the pool keeps a surplus the agent's share is paid from
     "bounty_scarcity_cap_bps": 10_000,
     "bounty_time_cap_bps": 10_000,
 }
+DEPOSIT_TIMEOUT_S = 25
 
 
-def test_batches_are_posted_by_the_agent_and_settled(tmp_path: Path) -> None:
-    node = market_node(tmp_path / "a", MARKET)
+def _node(data_dir: Path) -> NodeProcess:
+    extra = ["--fast-block-ms", "20", "--zk-block-ms", "300"]
+    extra += [f"--market={k}={v}" for k, v in MARKET.items()]
+    extra += ["--bridge", "inclusion_margin_s=5", "--deposit-timeout-s", str(DEPOSIT_TIMEOUT_S)]
+    node = NodeProcess(data_dir, extra)
+    node.start()
+    return node
+
+
+def test_deposit_transfer_withdraw_settle_claim_and_refund(tmp_path: Path) -> None:
+    node = _node(tmp_path / "a")
     key = tmp_path / "prover.json"
     Wallet.generate().save(str(key))
     prover = ProverProcess(node.url, key)
@@ -43,31 +58,71 @@ def test_batches_are_posted_by_the_agent_and_settled(tmp_path: Path) -> None:
     )
     try:
         client = BraidClient(node.url)
+        bridge = Bridge(client)
+        w3: Web3 = bridge.w3
+        rollup = w3.eth.contract(address=bridge.rollup, abi=load_artifact("Rollup").abi)
+        alice, bob = Wallet.dev(6), Wallet.dev(7)
+        a, b = client.account_index(alice.address), client.account_index(bob.address)
         zkpow_before = client.zkpow_balance(agent_wallet.address)
+        nobody = Wallet.generate().address
+        stranded = bridge.deposit(Wallet.dev(8), 4_321, nobody)  # no ZK account: never credited
+
+        # L1 → ZK: alice deposits 10^6 wei, credited once
+        alice_zk = client.zk_balance(a, 0)
+        deposit = bridge.deposit(alice, 1_000_000)
+        credited = bridge.wait_credited(deposit.deposit_id, 60)
+        assert client.zk_balance(a, 0) == alice_zk + 1_000_000
         until("an active prover", lambda: (client.prover(prover.address) or {}).get("active"))
-        hashes = [client.send_transfer(Wallet.dev(i), 5, 1 + i) for i in range(3)]
-        statuses = until(
+
+        # ZK: a transfer to bob, then bob withdraws to an L1 address of his
+        l1_bob = Wallet.generate().address
+        bob_zk = client.zk_balance(b, 0)
+        transfer = client.wait(client.send_transfer(alice, b, 300_000))
+        withdraw = client.wait(client.send_withdraw(bob, 200_000, l1_bob))
+        assert client.zk_balance(b, 0) == bob_zk + 300_000 - 200_000
+        hashes = [credited["creditedBy"], transfer["hash"], withdraw["hash"]]
+        until(
             "every transaction settled",
-            lambda: (
-                all((client.transaction(h) or {}).get("status") == "settled" for h in hashes)
-                and [client.transaction(h) for h in hashes]
-            ),
+            lambda: all((client.transaction(h) or {}).get("status") == "settled" for h in hashes),
             timeout=300,
         )
-        assert all(s["proof"]["prover"].lower() == prover.address for s in statuses)
-        info = client.rpc.call("braid_bridge")["l1"]
-        w3 = Web3(Web3.HTTPProvider(info["rpc"]))
-        rollup = w3.eth.contract(address=info["rollup"], abi=load_artifact("Rollup").abi)
-        assert rollup.functions.batchCount().call() == 2  # batches of 2: [2, 1]
-        last = client.rpc.call("zk_getTransaction", hashes[-1])
-        assert "0x" + bytes(rollup.functions.stateRoot().call()).hex() == last["result"]["newRoot"]
-        # the agent is paid its share (10%) of the batches' fees, out of the pool's surplus
-        fees = sum(int(client.batch(i)["fees"]) for i in range(2))  # type: ignore[index]
+        last = client.transaction(hashes[-1])
+        assert last is not None
+        l1_root = int.from_bytes(bytes(rollup.functions.stateRoot().call()), "big")
+        assert l1_root == int(last["result"]["newRoot"], 16)
+
+        # L1: bob's withdrawal is claimable once
+        (claimable,) = bridge.withdrawals(l1_bob)
+        assert claimable["amount"] == "200000" and not claimable["claimed"]
+        claimer = Wallet.dev(4)  # anyone may send the claim; L1 pays the recipient
+        before = w3.eth.get_balance(Web3.to_checksum_address(l1_bob))
+        bridge.claim(claimer, claimable["id"])
+        assert w3.eth.get_balance(Web3.to_checksum_address(l1_bob)) == before + 200_000
+        with pytest.raises(ClaimFailed, match="AlreadyClaimed"):
+            bridge.claim(claimer, claimable["id"])
+
+        # the agent is paid its share (10%) of the settled batches' fees
+        fees = int(client.batch(0)["fees"])  # type: ignore[index]
         until(
             "the agent paid",
-            lambda: client.zkpow_balance(agent_wallet.address) == zkpow_before + fees // 10,
+            lambda: client.zkpow_balance(agent_wallet.address) >= zkpow_before + fees // 10,
             timeout=30,
         )
+
+        # the stranded deposit: refundable only after its deadline, once, never credited
+        with pytest.raises(ClaimFailed, match="DepositNotExpired"):
+            bridge.refund(Wallet.dev(8), stranded.deposit_id)
+        while w3.eth.get_block("latest")["timestamp"] <= stranded.deadline:
+            time.sleep(0.5)
+        depositor = Web3.to_checksum_address(Wallet.dev(8).address)
+        l1_before = w3.eth.get_balance(depositor)
+        refund = w3.eth.get_transaction_receipt(bridge.refund(Wallet.dev(8), stranded.deposit_id))  # type: ignore[arg-type]
+        gas = refund["gasUsed"] * refund["effectiveGasPrice"]
+        assert w3.eth.get_balance(depositor) == l1_before + 4_321 - gas
+        with pytest.raises(ClaimFailed, match="DepositAlreadyRefunded"):
+            bridge.refund(Wallet.dev(8), stranded.deposit_id)
+        status = bridge.status(stranded.deposit_id)
+        assert status is not None and status["status"] == "pending"  # never credited
     finally:
         agent.send_signal(signal.SIGINT)
         prover.proc.send_signal(signal.SIGINT)

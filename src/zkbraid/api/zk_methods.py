@@ -107,6 +107,7 @@ def build(node: NodeView) -> dict[str, Any]:
             "transfer": str(f.transfer),
             "nftMint": str(f.nft_mint),
             "nftTransfer": str(f.nft_transfer),
+            "withdraw": str(f.withdraw),
         }
 
     def get_proof_job(params: Params) -> dict[str, Any] | None:

@@ -38,6 +38,56 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    client = BraidClient(args.rpc)
+    wallet = _wallet(args.key)
+    to = args.to or wallet.address
+    out.progress(f"withdrawing {args.amount} wei of token 0 to {to} on L1")
+    status = client.wait(client.send_withdraw(wallet, args.amount, to), timeout=args.timeout)
+    out.ok(
+        f"withdrawal committed in block {status['height']}: claimable on L1 once its batch is"
+        " settled (`braid bridge claim`)"
+    )
+    out.result(status, args.json)
+    return 0
+
+
+def cmd_claim(args: argparse.Namespace) -> int:
+    from zkbraid.sdk.bridge import Bridge, ClaimFailed
+
+    bridge = Bridge(BraidClient(args.rpc))
+    wallet = _wallet(args.key)
+    ids = (
+        [args.id]
+        if args.id is not None
+        else [w["id"] for w in bridge.withdrawals(wallet.address) if not w["claimed"]]
+    )
+    if not ids:
+        out.fail(f"no unclaimed withdrawal for {wallet.address} on L1 yet")
+        return 1
+    for wid in ids:
+        try:
+            tx = bridge.claim(wallet, wid)
+        except ClaimFailed as e:
+            out.fail(f"withdrawal {wid}: {e}")
+            return 1
+        out.ok(f"claimed withdrawal {wid} on L1: {tx}")
+    return 0
+
+
+def cmd_refund(args: argparse.Namespace) -> int:
+    from zkbraid.sdk.bridge import Bridge, ClaimFailed
+
+    bridge = Bridge(BraidClient(args.rpc))
+    try:
+        tx = bridge.refund(_wallet(args.key), args.id)
+    except ClaimFailed as e:
+        out.fail(f"deposit {args.id}: {e}")
+        return 1
+    out.ok(f"refunded deposit {args.id} on L1: {tx}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     client = BraidClient(args.rpc)
     if args.id is not None:
@@ -68,6 +118,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     d.add_argument("--no-wait", action="store_true", help="do not wait for the credit")
     d.add_argument("--timeout", type=float, default=60.0, help="seconds to wait (60)")
     d.set_defaults(func=cmd_deposit)
+    w = b.add_parser("withdraw", help="burn token 0 on the ZK chain, to be paid on L1")
+    w.add_argument("--key", required=True, help="key file or dev:N owning the ZK account")
+    w.add_argument("--amount", type=int, required=True, help="wei")
+    w.add_argument("--to", default=None, help="the L1 address paid (default: the key's)")
+    w.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (30)")
+    w.set_defaults(func=cmd_withdraw)
+    c = b.add_parser("claim", help="claim settled withdrawals on L1 (each pays once)")
+    c.add_argument("--key", required=True, help="key file or dev:N (the recipient; pays gas)")
+    c.add_argument("--id", type=int, default=None, help="one withdrawal (default: all unclaimed)")
+    c.set_defaults(func=cmd_claim)
+    r = b.add_parser("refund", help="refund a deposit not credited by its deadline (once)")
+    r.add_argument("--key", required=True, help="key file or dev:N (pays gas)")
+    r.add_argument("--id", type=int, required=True, help="the deposit id")
+    r.set_defaults(func=cmd_refund)
     s = b.add_parser("status", help="L1, the observed L1 block, pending and unconfirmed deposits")
     s.add_argument("id", type=int, nargs="?", default=None, help="one deposit's id")
     s.set_defaults(func=cmd_status)

@@ -37,6 +37,7 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from zkbraid.proving.build import build_dev_keys
     from zkbraid.proving.verify import ProofVerifier
     from zkbraid.sequencer.genesis import Genesis
+    from zkbraid.settlement.deposits import BridgeParams
 
     timing = BlockTiming(
         fast_block_interval_ms=args.fast_block_ms,
@@ -46,7 +47,9 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     )
     market = MarketParams()
     market = with_overrides(market, parse_settings(market, args.market))
-    net = devnet(args.accounts, timing, market)
+    bridge = BridgeParams()
+    bridge = with_overrides(bridge, parse_settings(bridge, args.bridge))
+    net = devnet(args.accounts, timing, market, bridge=bridge)
     out.progress("proving keys: building or loading the circuit's development keys (cached)")
     keys = build_dev_keys(net.params.zk, progress=out.progress)
     out.ok(
@@ -145,6 +148,7 @@ def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]
     from zkbraid.node.devnet import DEV_VALIDATOR_INDEX, dev_accounts
     from zkbraid.node.node import L1Connection
     from zkbraid.settlement.devnet_l1 import DevnetL1
+    from zkbraid.settlement.l1_contracts import RollupSettings
     from zkbraid.settlement.l1_follower import L1Follower
     from zkbraid.zk.state import ZkState
 
@@ -155,7 +159,8 @@ def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]
     genesis_root = ZkState.genesis(memory_store().namespace("zk"), net.params.zk, net.zk_genesis)
     validator = dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX].address
     try:
-        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1})
+        settings = RollupSettings(deposit_timeout=args.deposit_timeout_s)
+        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1}, settings)
     except Exception:
         l1.stop()
         raise
@@ -476,6 +481,14 @@ def _chain_flags(p: argparse.ArgumentParser) -> None:
         help="set a proving-market parameter (repeatable; names as in market/params.py, e.g."
         " deadline_ms=20000, fine=50000000000000000, batch_size=16, heartbeat_window_ms=60000)",
     )
+    p.add_argument(
+        "--bridge",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a bridge parameter (repeatable; settlement/deposits.py BridgeParams:"
+        " confirmation_depth=2, inclusion_margin_s=600, agent_share_bps=1000)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -498,6 +511,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--l1-port", type=int, default=None, help="the devnet L1's (anvil's) port (RPC port + 1)"
     )
     d.add_argument("--no-l1", action="store_true", help="run without an L1 (no bridge)")
+    d.add_argument(
+        "--deposit-timeout-s",
+        type=int,
+        default=86_400,
+        help="seconds after which an uncredited L1 deposit is refundable (86400; set when the"
+        " rollup is deployed, i.e. on a new devnet)",
+    )
     d.add_argument("--reset", action="store_true", help="delete the data dir first")
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)

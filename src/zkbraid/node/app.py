@@ -40,9 +40,9 @@ from zkbraid.sequencer.header import validate_block
 from zkbraid.sequencer.receipts import TxReceipt, encode_result
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
-from zkbraid.settlement.deposits import BRIDGE_TOKEN
 from zkbraid.settlement.observation import L1Observation
 from zkbraid.zk.genesis import ZkGenesis
+from zkbraid.zk.params import BRIDGE_TOKEN
 from zkbraid.zk.state import ZkState
 from zkbraid.zk.transactions import Deposit
 

@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams
 from zkbraid.fast.params import FastParams
 from zkbraid.market.params import MarketParams
+from zkbraid.settlement.deposits import BridgeParams
 from zkbraid.zk.genesis import ZkGenesis, devnet_genesis
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -54,6 +55,8 @@ def devnet(
     timing: BlockTiming | None = None,
     market: MarketParams | None = None,
     verifying_key_hash: bytes | None = DEV_VERIFYING_KEY_HASH,
+    *,
+    bridge: BridgeParams | None = None,
 ) -> Devnet:
     """The devnet's chain parameters and genesis; `verifying_key_hash=None` makes a chain that
     accepts no proofs (unit tests without circuit keys)."""
@@ -66,6 +69,7 @@ def devnet(
         market=market or MarketParams(),
         zkpow_alloc=tuple((a, DEV_ZKPOW) for a in addresses),
         verifying_key_hash=verifying_key_hash,
+        bridge=bridge or BridgeParams(),
     )
     zk_genesis = devnet_genesis(n_accounts)
     return Devnet(params=params, zk_genesis=zk_genesis, accounts=accounts)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from zkbraid.sdk.client import BraidClient, Wallet
 from zkbraid.settlement.l1_contracts import load_artifact
@@ -16,6 +17,10 @@ from zkbraid.settlement.l1_contracts import load_artifact
 
 class NoL1(RuntimeError):
     """The node follows no L1 (started with --no-l1)."""
+
+
+class ClaimFailed(RuntimeError):
+    """L1 refused a claim or a refund (the message is the contract's error name)."""
 
 
 class DepositTimeout(TimeoutError):
@@ -72,6 +77,70 @@ class Bridge:
             int(receipt["blockNumber"]),
             int(event["args"]["deadline"]),
         )
+
+    def _send(self, wallet: Wallet, call: Any, gas: int = 200_000) -> Any:
+        sender = Web3.to_checksum_address(wallet.address)
+        tx = call.build_transaction(
+            {
+                "from": sender,
+                "nonce": self.w3.eth.get_transaction_count(sender),
+                "gas": gas,
+                "chainId": self.w3.eth.chain_id,
+            }
+        )
+        signed = wallet.eth.sign_transaction(tx)
+        return self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
+        )
+
+    def withdrawals(self, recipient: str) -> list[dict[str, Any]]:
+        """The withdrawals L1 made claimable for `recipient` (from settled batches), each with
+        whether it is still unclaimed."""
+        events = self.contract.events.WithdrawalClaimable().get_logs(
+            from_block=0, argument_filters={"recipient": Web3.to_checksum_address(recipient)}
+        )
+        out = []
+        for e in events:
+            wid = int(e["args"]["id"])
+            stored = self.contract.functions.withdrawalOf(wid).call()
+            out.append(
+                {
+                    "id": wid,
+                    "amount": str(e["args"]["amount"]),
+                    "batch": int(e["args"]["batchIndex"]),
+                    "claimed": int(stored[1]) == 0,
+                }
+            )
+        return out
+
+    def claim(self, wallet: Wallet, withdrawal_id: int) -> str:
+        """Claims a withdrawal on L1 (it pays its recipient once); returns the L1 tx hash.
+
+        Raises ClaimFailed with the contract's error name.
+        """
+        return self._call_or_fail(wallet, self.contract.functions.claim(withdrawal_id))
+
+    def refund(self, wallet: Wallet, deposit_id: int) -> str:
+        """Refunds a deposit the chain did not credit by its deadline; returns the L1 tx hash.
+
+        Raises ClaimFailed with the contract's error name.
+        """
+        return self._call_or_fail(wallet, self.contract.functions.refund(deposit_id))
+
+    def _call_or_fail(self, wallet: Wallet, call: Any) -> str:
+        sender = Web3.to_checksum_address(wallet.address)
+        try:
+            call.call({"from": sender})
+        except (ContractCustomError, ContractLogicError) as e:
+            data = getattr(e, "data", None)
+            name = str(e)
+            if isinstance(data, str) and data.startswith("0x"):
+                name = load_artifact("Rollup").decode_error(bytes.fromhex(data[2:]))[0]
+            raise ClaimFailed(name) from None
+        receipt = self._send(wallet, call)
+        if receipt["status"] != 1:
+            raise ClaimFailed("the transaction reverted")
+        return "0x" + bytes(receipt["transactionHash"]).hex()
 
     def status(self, deposit_id: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self.client.rpc.call("braid_getDeposit", deposit_id)

@@ -32,6 +32,7 @@ from zkbraid.zk.transactions import (
     sign_nft_transfer,
     sign_register_key,
     sign_transfer,
+    sign_withdraw,
 )
 
 AccountRef = str | int
@@ -235,6 +236,30 @@ class BraidClient:
             amount=amount,
             nonce=self.next_nonce(sender) if nonce is None else nonce,
             fee=self.fee("transfer") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_withdraw(
+        self,
+        wallet: Wallet,
+        amount: int,
+        l1_recipient: str | None = None,
+        *,
+        fee: int | None = None,
+        nonce: int | None = None,
+    ) -> str:
+        """Burns `amount` of token 0 (L1 ETH) on the ZK chain; L1 pays it to `l1_recipient`
+        (the wallet's own address by default) once its batch settles."""
+        sender = self.account_index(wallet.address)
+        recipient = l1_recipient or wallet.address
+        tx = sign_withdraw(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            from_index=sender,
+            l1_recipient=bytes.fromhex(recipient[2:]),
+            amount=amount,
+            nonce=self.next_nonce(sender) if nonce is None else nonce,
+            fee=self.fee("withdraw") if fee is None else fee,
         )
         return self.send_zk(tx)
 

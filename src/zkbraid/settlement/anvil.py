@@ -61,6 +61,12 @@ class Anvil:
         """
         if not ANVIL.exists():
             raise AnvilMissing(f"{ANVIL} is missing: run scripts/install.sh (npm ci)")
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                # another L1 answering here would be taken for ours
+                raise RuntimeError(f"port {self.port} is in use: choose another L1 port") from None
         cmd = [
             str(ANVIL),
             "--port",
@@ -85,6 +91,8 @@ class Anvil:
             try:
                 body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}
                 if requests.post(self.url, json=body, timeout=1).ok:
+                    if self.proc.poll() is not None:
+                        raise RuntimeError(f"anvil exited with code {self.proc.returncode}")
                     return
             except requests.ConnectionError:
                 time.sleep(0.05)

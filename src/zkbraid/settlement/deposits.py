@@ -23,10 +23,8 @@ from zkbraid.ledger.codec import U64, U128, Address, EnumOf, MaybeHash32, Record
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.record_store import RecordStore
 from zkbraid.settlement.observation import L1Observation
+from zkbraid.zk.params import BRIDGE_TOKEN
 from zkbraid.zk.transactions import Deposit
-
-BRIDGE_TOKEN = 0
-"""The ZK-chain token that L1 ETH is: deposits credit it, withdrawals burn it."""
 
 _META = b"m"
 
