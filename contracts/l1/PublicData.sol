@@ -71,7 +71,7 @@ library PublicData {
         if (err == 0) return (inputs, bridge);
         uint256 code = err & 0xff;
         if (code == 0) Groth16Batch.checkInputs(inputs); // reverts PublicInputOutOfField
-        if (code == 1) revert UnknownRecordType(uint128(err >> 8), uint8(err >> 128));
+        if (code == 1) revert UnknownRecordType(uint120(err >> 8), uint8(err >> 128));
         if (code == 2) revert RecordTruncated(err >> 8);
         revert RecordCountMismatch(n);
     }

@@ -219,3 +219,20 @@ def withdraw_record(
 def fake_proofs(n: int) -> list[bytes]:
     """n proof-shaped blobs, for the harness whose proof check is a switch."""
     return [bytes([i + 1]) * 256 for i in range(n)]
+
+
+def made_up_batch(
+    rollup: L1Rollup,
+    records: Sequence[bytes] | None = None,
+    *,
+    signers: Sequence[int] | None = None,
+    checkpoint: Checkpoint = CHECKPOINT,
+) -> BatchSubmission:
+    """A batch for `RollupWithoutProofs` (default: one Transfer) from the current root, with
+    made-up roots and proofs (its proof check is a switch)."""
+    records = list(records) if records is not None else [transfer_record(0, 1, 5)]
+    current = int.from_bytes(rollup.state()[0], "big")
+    roots = [current + i for i in range(len(records) + 1)]
+    return rollup.batch(
+        records, fake_proofs(len(records)), roots, checkpoint=checkpoint, signers=signers
+    )

@@ -207,7 +207,7 @@ def test_invalid_malleable_or_foreign_signature(rollup: L1Rollup, chain: ProvenC
     assert rollup.refused(whole(rollup, chain, signatures=twin + other))[0] == "MalleableSignature"
     stranger = sign_digest(bytes([0x77]) * 32, digest)
     name, args = rollup.refused(whole(rollup, chain, signatures=stranger[1]))
-    stranger_address = Account.from_key(bytes([0x77]) * 32).address.lower()
+    stranger_address = Account.from_key(bytes([0x77]) * 32).address
     assert (name, args[0]) == ("NotAValidator", stranger_address)
     bad_v = low[:64] + bytes([29])
     assert rollup.refused(whole(rollup, chain, signatures=bad_v + other))[0] == "InvalidSignature"
@@ -253,7 +253,7 @@ def test_invalid_non_slot_agent_before_the_grace_period(
     name, args = rollup.refused(batch, sender=other)
     assert (name, args) == (
         "NotSlotAgent",
-        (k, rollup.agent.lower(), start + SETTINGS.exclusive_seconds),
+        (k, rollup.agent, start + SETTINGS.exclusive_seconds),
     )
     mine_at(w3, start + SETTINGS.exclusive_seconds + 1)
     rollup.submit(batch, sender=other)  # the grace period: any registered agent

@@ -37,6 +37,7 @@ from eth_hash.auto import keccak
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractCustomError
 
 from zkbraid.errors import MalformedInput
 from zkbraid.proving.artifacts import REPO_ROOT
@@ -85,7 +86,7 @@ class Artifact:
         return out
 
     def decode_error(self, data: bytes) -> tuple[str, tuple[Any, ...]]:
-        """The custom error a revert returned, as (name, arguments).
+        """The custom error a revert returned, as (name, arguments; addresses checksummed).
 
         Raises `MalformedInput` for data that is none of this contract's errors.
         """
@@ -93,7 +94,11 @@ class Artifact:
         if known is None:
             raise MalformedInput(f"revert data 0x{bytes(data).hex()} is no error of {self.name}")
         name, types = known
-        return name, tuple(abi_decode(types, bytes(data[4:])))
+        values = abi_decode(types, bytes(data[4:]))
+        return name, tuple(
+            to_checksum_address(v) if t == "address" else v
+            for t, v in zip(types, values, strict=True)
+        )
 
 
 @cache
@@ -328,9 +333,27 @@ def verifying_key_argument(verification_key: str | Mapping[str, Any]) -> list[in
     return words
 
 
+class DeploymentRefused(RuntimeError):
+    """A contract's constructor refused its arguments with a named error."""
+
+    def __init__(self, contract: str, error: str, args: tuple[Any, ...]) -> None:
+        self.error = error
+        self.args_ = args
+        super().__init__(f"{contract} refused its constructor arguments: {error}{args}")
+
+
 def _deploy(w3: Web3, deployer: str, artifact: Artifact, args: Sequence[Any], gas: int) -> Contract:
+    """Deploys after simulating the creation (raises `DeploymentRefused` with the constructor's
+    error rather than sending a transaction that fails)."""
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx_hash = factory.constructor(*args).transact({"from": deployer, "gas": gas})
+    constructor = factory.constructor(*args)
+    try:
+        w3.eth.call({"from": deployer, "gas": gas, "data": constructor.data_in_transaction})
+    except ContractCustomError as exc:
+        data = exc.data if isinstance(exc.data, str) else str(exc.args[0])
+        error = artifact.decode_error(bytes.fromhex(data[2:]))
+        raise DeploymentRefused(artifact.name, *error) from None
+    tx_hash = constructor.transact({"from": deployer, "gas": gas})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     if receipt["status"] != 1 or receipt["contractAddress"] is None:
         raise RuntimeError(f"deploying {artifact.name} failed (tx 0x{bytes(tx_hash).hex()})")
@@ -349,7 +372,9 @@ def deploy_rollup(
 ) -> Contract:
     """Deploys the rollup from `deployer` (an unlocked account of the node) with the circuit's
     snarkjs verification key, the ZK chain's genesis root and the validator set (address ->
-    stake; sorted here as the contract wants)."""
+    stake, stakes being voting powers below 2^64; sorted here as the contract wants).
+
+    Raises `DeploymentRefused` (e.g. `InvalidSlotSettings`, `StakeOutOfRange`)."""
     ordered = sorted(validators.items(), key=lambda item: _address_bytes(item[0]))
     args = (
         verifying_key_argument(verification_key),
@@ -375,6 +400,7 @@ __all__ = [
     "ArtifactMissing",
     "BatchSubmission",
     "Checkpoint",
+    "DeploymentRefused",
     "MalformedBatch",
     "RollupSettings",
     "attestation_digest",
