@@ -2,10 +2,10 @@
 real proofs (chained transfers, groth16py) on anvil, against one proof verified alone by the
 single-proof verifier (`Groth16Verifier.checkProof`), measured in the same run.
 
-Every figure is a transaction's `gasUsed`: the 21,000 base and the calldata included. Gas limits
-are set explicitly (`submit_gas_limit`), never estimated. Each rollup is fresh, and a one-proof
-batch goes first so that the measured batch meets the storage a running chain has (its slots
-already written once). Proofs take a couple of minutes; they are cached under
+Every figure is a transaction's `gasUsed`: the 21,000 base and the calldata included. Gas
+limits are set explicitly (`BatchSubmission.gas_limit`), never estimated. Each rollup is fresh,
+and a one-proof batch goes first so that the measured batch meets the storage a running chain
+has (its slots already written once). Proofs take a couple of minutes; they are cached under
 build/settlement-bench/, keyed by the verifying key's hash.
 
 Run: .venv/bin/python -m bench.settlement_gas [--sizes 1,8,16,32] [--validators 1]
@@ -39,7 +39,6 @@ from zkbraid.settlement.l1_contracts import (
     deploy_rollup,
     deploy_verifier,
     encode_batch,
-    submit_gas_limit,
 )
 from zkbraid.zk.genesis import dev_l2_key, devnet_genesis
 from zkbraid.zk.params import DEFAULT_PARAMS
@@ -164,9 +163,8 @@ def main() -> None:
                     cp,
                     attestation_signatures(digest, validator_keys),
                 )
-                gas = submit_gas_limit(hi - lo, len(validator_keys))
                 tx = rollup.functions.submitBatch(*batch.args()).transact(
-                    {"from": sender, "gas": gas}
+                    {"from": sender, "gas": batch.gas_limit()}
                 )
                 receipt = _receipt(w3, tx)
             used = receipt["gasUsed"]

@@ -114,9 +114,10 @@ class L1Rollup:
         return encode_batch(records, proofs, roots, checkpoint, signatures)
 
     def submit(self, batch: BatchSubmission, sender: str | None = None) -> dict[str, Any]:
-        """Sends the batch (explicit gas) and returns the receipt; it must succeed."""
+        """Sends the batch with the gas limit an agent sets (`BatchSubmission.gas_limit`) and
+        returns the receipt; it must succeed."""
         tx = self.contract.functions.submitBatch(*batch.args()).transact(
-            {"from": sender or self.agent, "gas": submit_gas_limit(batch.n_transactions, 8)}
+            {"from": sender or self.agent, "gas": batch.gas_limit()}
         )
         receipt = dict(self.w3.eth.wait_for_transaction_receipt(tx))
         assert receipt["status"] == 1, "the batch was refused"
