@@ -99,7 +99,7 @@ library Groth16Batch {
         }
         _requireGas(gasForBatch(n));
         bytes32 seed = challengeSeed(proofs, inputs);
-        // Memory at the free pointer s (not allocated: nothing else runs until the check ends):
+        // Memory at s, allocated here (the two steps below share it):
         //   s+0x00 acc.x  s+0x20 acc.y  s+0x40 t.x  s+0x60 t.y  s+0x80 scalar  (acc += scalar·t)
         //   s+0xa0 seed   s+0xc0 i      (r_i = keccak256(seed ‖ i) >> 128)
         //   s+0xe0 A.x    s+0x100 A.y   s+0x120 scalar  (the ecMul giving −r_i·A_i)
@@ -109,11 +109,12 @@ library Groth16Batch {
         uint256 proofsOffset;
         assembly ("memory-safe") {
             s := mload(0x40)
+            mstore(0x40, add(add(s, 0x200), mul(add(n, 3), 0xc0)))
             mstore(add(s, 0xa0), seed)
             proofsOffset := proofs.offset
         }
         ok = _foldProofs(s, proofsOffset, proofsOffset + proofs.length, inputs);
-        ok = _pairingCheck(s, vk, n) && ok;
+        ok = ok && _pairingCheck(s, vk, n);
         if (!ok) _checkCoordinates(proofs, n);
     }
 
