@@ -59,16 +59,6 @@ contract Rollup is VerifyingKeyHolder, DataAvailability, SubmissionSlots, Bridge
         address indexed submitter
     );
 
-    /// The number of accepted batches; the next batch's index.
-    function batchCount() external view returns (uint256) {
-        return _head.batchCount;
-    }
-
-    /// The ledger height of the last accepted checkpoint; checkpoints never go back.
-    function lastLedgerHeight() external view returns (uint256) {
-        return _head.lastLedgerHeight;
-    }
-
     constructor(
         uint256[VK_WORDS] memory verifyingKey_,
         bytes32 genesisRoot,
@@ -86,6 +76,16 @@ contract Rollup is VerifyingKeyHolder, DataAvailability, SubmissionSlots, Bridge
         if (uint256(genesisRoot) >= Groth16Batch.R) revert Groth16Batch.PublicInputOutOfField(0);
         stateRoot = genesisRoot;
         historyHash = genesisRoot;
+    }
+
+    /// The number of accepted batches; the next batch's index.
+    function batchCount() external view returns (uint256) {
+        return _head.batchCount;
+    }
+
+    /// The ledger height of the last accepted checkpoint; checkpoints never go back.
+    function lastLedgerHeight() external view returns (uint256) {
+        return _head.lastLedgerHeight;
     }
 
     /// Accepts a batch (contract docstring).

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from eth_hash.auto import keccak
 from web3 import Web3
 from web3.logs import DISCARD
 
@@ -27,7 +26,12 @@ from tests.contracts.l1 import (
     mine_at,
 )
 from zkbraid.proving.verifying_key import verifying_key_hash
-from zkbraid.settlement.l1_contracts import BatchSubmission, Checkpoint, batch_data_hash
+from zkbraid.settlement.l1_contracts import (
+    BatchSubmission,
+    Checkpoint,
+    batch_data_hash,
+    next_history_hash,
+)
 from zkbraid.zk.genesis import dev_eth_address
 
 # Stake-weighted: 40 + 30 = 70 > 2/3 of 100; 40 + 20 = 60 and 10 + 20 + 30 = 60 are not.
@@ -82,20 +86,10 @@ def test_batch_of_mixed_backends_settles(w3: Web3, rollup: L1Rollup, chain: Prov
 
     new_root = chain.txs[-1].new_root.to_bytes(32, "big")
     genesis = chain.genesis_root.to_bytes(32, "big")
-    assert rollup.state() == (
-        new_root,
-        1,
-        keccak(
-            genesis
-            + (0).to_bytes(32, "big")
-            + genesis
-            + new_root
-            + batch_data_hash(chain.records(0, 4))
-            + CHECKPOINT.fast_state_root
-            + CHECKPOINT.ledger_app_hash
-            + CHECKPOINT.ledger_height.to_bytes(32, "big")
-        ),
+    history = next_history_hash(
+        genesis, 0, genesis, new_root, batch_data_hash(chain.records(0, 4)), CHECKPOINT
     )
+    assert rollup.state() == (new_root, 1, history)
     assert f.lastLedgerHeight().call() == CHECKPOINT.ledger_height
     (settled,) = rollup.contract.events.BatchSettled().process_receipt(receipt, errors=DISCARD)
     assert settled["args"]["batchIndex"] == 0
@@ -126,10 +120,17 @@ def test_batch_of_mixed_backends_settles(w3: Web3, rollup: L1Rollup, chain: Prov
 
 
 def test_two_batches_in_a_row(rollup: L1Rollup, chain: ProvenChain) -> None:
-    rollup.submit(whole(rollup, chain, 0, 2))
-    second = whole(rollup, chain, 2, 4, checkpoint=Checkpoint(b"\x01" * 32, b"\x02" * 32, 9))
+    first = whole(rollup, chain, 0, 2)
+    rollup.submit(first)
+    later = Checkpoint(b"\x01" * 32, b"\x02" * 32, 9)
+    second = whole(rollup, chain, 2, 4, checkpoint=later)
     rollup.submit(second)
-    assert rollup.state()[:2] == (chain.txs[3].new_root.to_bytes(32, "big"), 2)
+    t, genesis = chain.txs, chain.genesis_root
+    history = next_history_hash(
+        genesis.to_bytes(32, "big"), 0, genesis, t[1].new_root, first.data_hash, CHECKPOINT
+    )
+    history = next_history_hash(history, 1, t[1].new_root, t[3].new_root, second.data_hash, later)
+    assert rollup.state() == (t[3].new_root.to_bytes(32, "big"), 2, history)
 
 
 def test_invalid_batch_not_at_the_current_root(rollup: L1Rollup, chain: ProvenChain) -> None:

@@ -253,6 +253,31 @@ def batch_data_hash(records: Iterable[bytes]) -> bytes:
     return bytes(keccak(b"".join(records)))
 
 
+def next_history_hash(
+    history_hash: bytes,
+    batch_index: int,
+    previous_root: int | bytes,
+    new_root: int | bytes,
+    data_hash: bytes,
+    checkpoint: Checkpoint,
+) -> bytes:
+    """The rollup's `historyHash` after batch `batch_index` (it starts as the genesis root):
+    keccak256(abi.encode(historyHash, batchIndex, previousRoot, newRoot, dataHash,
+    fastStateRoot, ledgerAppHash, ledgerHeight))."""
+    return bytes(
+        keccak(
+            history_hash
+            + _word(batch_index)
+            + _root_bytes(previous_root)
+            + _root_bytes(new_root)
+            + data_hash
+            + checkpoint.fast_state_root
+            + checkpoint.ledger_app_hash
+            + _word(checkpoint.ledger_height)
+        )
+    )
+
+
 def _address_bytes(address: str | bytes) -> bytes:
     raw = bytes.fromhex(address[2:]) if isinstance(address, str) else bytes(address)
     if len(raw) != 20:
@@ -444,6 +469,7 @@ __all__ = [
     "domain_separator",
     "encode_batch",
     "load_artifact",
+    "next_history_hash",
     "order_signatures",
     "sign_digest",
     "submit_gas_limit",
