@@ -91,6 +91,12 @@ def test_deposit_transfer_withdraw_settle_claim_and_refund(tmp_path: Path) -> No
         l1_root = int.from_bytes(bytes(rollup.functions.stateRoot().call()), "big")
         assert l1_root == int(last["result"]["newRoot"], 16)
 
+        # `braid batches` shows the batch settled
+        shown = subprocess.run(
+            [*BRAID, "--rpc", node.url, "batches"], capture_output=True, text=True, cwd=ROOT
+        )
+        assert shown.returncode == 0 and "batch    0  settled" in shown.stdout, shown.stdout
+
         # L1: bob's withdrawal is claimable once
         (claimable,) = bridge.withdrawals(l1_bob)
         assert claimable["amount"] == "200000" and not claimable["claimed"]

@@ -75,6 +75,9 @@ def build(node: NodeView) -> dict[str, Any]:
                 "hash": hexb(meta.l1_hash) if meta.l1_hash else None,
                 "timestamp": meta.l1_timestamp,
                 "deposits": meta.next_deposit_id,
+                "settledBatches": meta.next_settled_batch,
+                "settledTxs": meta.settled_txs,
+                "settledRoot": hexb(meta.settled_root) if meta.settled_root else None,
             },
             "pending": pending,
             "unconfirmed": [

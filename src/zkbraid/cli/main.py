@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zkbraid.cli import agent as agent_cli
+from zkbraid.cli import batches as batches_cli
 from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import output as out
 from zkbraid.errors import BraidError
@@ -523,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_devnet)
 
     bridge_cli.add_parser(sub)
+    batches_cli.add_parser(sub)
     agent_cli.add_parser(sub)
 
     r = sub.add_parser(

@@ -4,6 +4,8 @@ Ethereum JSON-RPC endpoint instead."""
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import time
@@ -21,6 +23,16 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
 class AnvilMissing(RuntimeError):
     """The anvil binary is not installed (scripts/install.sh runs `npm ci`)."""
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when its parent dies, so a killed node (even SIGKILL)
+    leaves no anvil holding its port."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def free_port() -> int:
@@ -83,7 +95,9 @@ class Anvil:
             # loaded at start, dumped every second and at exit (a killed devnet loses at most 1 s)
             cmd += ["--state", str(self.state_path), "--state-interval", "1"]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

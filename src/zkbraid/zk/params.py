@@ -19,6 +19,9 @@ ENCODING_FEE_BITS = 64
 # The bridge's token: L1 ETH is ZK-chain token 0, the only token Deposit and Withdraw move. A
 # constant of the circuits (circuits/zk_tx.circom), not a parameter.
 BRIDGE_TOKEN = 0
+L1_AMOUNT_BOUND = 2**96
+"""The bridge contract holds amounts below 2**96 wei: deposits are below it, and so must be
+withdrawals (zk/stf.py)."""
 
 
 class InvalidParams(OutOfRange):

@@ -45,7 +45,7 @@ from zkbraid.zk.errors import (
     UnknownNft,
     WrongZkChainId,
 )
-from zkbraid.zk.params import BRIDGE_TOKEN, ZkParams
+from zkbraid.zk.params import BRIDGE_TOKEN, L1_AMOUNT_BOUND, ZkParams
 from zkbraid.zk.state import Collection, Nft, ZkState
 from zkbraid.zk.transactions import (
     Deposit,
@@ -270,6 +270,10 @@ def validate_withdraw(
     """A positive amount of the bridge's token, covered by the sender's balance and signed."""
     _check_bridge_token(tx.token, "withdrawal")
     _check_amount(tx.amount, params)
+    if tx.amount >= L1_AMOUNT_BOUND:
+        # the rollup contract pays amounts below 2**96 only: a larger withdrawal, once proven,
+        # would make its batch unacceptable on L1 for ever
+        raise AmountOutOfRange(f"a withdrawal is below 2**96 wei (what L1 pays), got {tx.amount}")
     _require_account(state, tx.from_index, "sender")
     _check_nonce(state, tx, params, pending_nonce)
     balance = state.balance(tx.from_index, tx.token)

@@ -111,6 +111,14 @@ def test_withdraw_burns_and_deposit_mints_token_zero() -> None:
     assert after == before - 70 + 20
 
 
+def test_invalid_withdrawal_beyond_what_l1_pays() -> None:
+    chain = new_chain()
+    root = chain.state.root()
+    with pytest.raises(E.AmountOutOfRange, match="2\\*\\*96"):
+        chain.apply(chain.withdraw(0, 2**96))
+    assert chain.state.root() == root
+
+
 def test_receipts_carry_created_ids() -> None:
     chain = new_chain()
     registered = chain.apply(chain.register(N_ACCOUNTS))
