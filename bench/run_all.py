@@ -5,11 +5,11 @@
 
 import sys
 
-from bench import crypto, fast_node, market_sim, proving, zk_node
+from bench import crypto, fast_node, market_sim, proving, settlement_gas, zk_node
 
 
 def main() -> None:
-    for bench in (crypto, fast_node, zk_node, proving, market_sim):
+    for bench in (crypto, fast_node, zk_node, proving, market_sim, settlement_gas):
         sys.argv = [sys.argv[0]]
         bench.main()
 

@@ -73,12 +73,7 @@ class Anvil:
         """
         if not ANVIL.exists():
             raise AnvilMissing(f"{ANVIL} is missing: run scripts/install.sh (npm ci)")
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", self.port))
-            except OSError:
-                # another L1 answering here would be taken for ours
-                raise RuntimeError(f"port {self.port} is in use: choose another L1 port") from None
+        self._wait_for_port(timeout_s)
         cmd = [
             str(ANVIL),
             "--port",
@@ -112,6 +107,27 @@ class Anvil:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"anvil did not answer on {self.url} within {timeout_s} s")
+
+    def _wait_for_port(self, timeout_s: float) -> None:
+        """Waits for the port to be free: an anvil of a killed node may still be saving its
+        chain; another L1 answering here would be taken for ours.
+
+        Raises RuntimeError: the port stays in use.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with socket.socket() as probe:
+                # connections closing in TIME_WAIT do not hold the port; a listener does
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                    return
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"port {self.port} is in use: choose another L1 port"
+                        ) from None
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
