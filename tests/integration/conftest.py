@@ -53,7 +53,8 @@ class NodeProcess:
             str(self.port),
             "--l1-port",
             str(self.l1_port),
-            *self.extra,
+            *([] if "--agent" in self.extra else ["--no-agent"]),
+            *[e for e in self.extra if e != "--agent"],
         ]
         logf = open(self.log, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT)

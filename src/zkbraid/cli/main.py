@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -136,10 +138,42 @@ def _serve_devnet(
         print("  dev accounts  (INSECURE well-known keys; use them as --key dev:N)")
         for i, acct in enumerate(net.accounts[: args.show_accounts]):
             print(f"    dev:{i}  {acct.address}  {acct.key.hex()}")
+        if l1 is not None and not args.no_agent:
+            helpers.append(_helper(args, node.url, "agent", ["agent", "run", "--key", "dev:9"]))
+            print(f"  agent         dev:9 posts batches to L1 (log: {helpers[-1][1]})")
+        if args.prover:
+            helpers.append(_helper(args, node.url, "prover", ["prover", "run", "--key", "dev:8"]))
+            print(f"  prover        dev:8 proves what it is assigned (log: {helpers[-1][1]})")
         print("  Ctrl-C stops the node; `braid devnet` again resumes where it stopped.", flush=True)
 
-    asyncio.run(node.serve(ready))
+    helpers: list[tuple[Any, str]] = []
+
+    def stop_helpers() -> None:
+        for proc, _ in helpers:
+            proc.send_signal(signal.SIGINT)  # the prover deactivates, the agent stops
+        for proc, _ in helpers:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    try:
+        asyncio.run(node.serve(ready, before_stop=stop_helpers))
+    finally:
+        stop_helpers()  # if the node stopped by itself
     return 0
+
+
+def _helper(args: argparse.Namespace, url: str, name: str, cmd: list[str]) -> tuple[Any, str]:
+    """Starts `braid <cmd>` against the devnet, its output in `<data dir>/<name>.log`."""
+    log_path = os.path.join(args.data_dir, f"{name}.log")
+    log = open(log_path, "ab")  # noqa: SIM115 - the child holds it until it exits
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zkbraid.cli.main", "--rpc", url, *cmd],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return proc, log_path
 
 
 def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]:
@@ -512,6 +546,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--l1-port", type=int, default=None, help="the devnet L1's (anvil's) port (RPC port + 1)"
     )
     d.add_argument("--no-l1", action="store_true", help="run without an L1 (no bridge)")
+    d.add_argument(
+        "--no-agent", action="store_true", help="do not start the devnet's submission agent"
+    )
+    d.add_argument(
+        "--prover", action="store_true", help="also start a CLI prover (dev:8) for the devnet"
+    )
     d.add_argument(
         "--deposit-timeout-s",
         type=int,

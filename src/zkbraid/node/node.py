@@ -179,8 +179,14 @@ class Node:
 
     # -- running ---------------------------------------------------------------------------
 
-    async def serve(self, ready: Callable[[], None] | None = None) -> None:
-        """Starts the engine and the RPC server and runs until cancelled or signalled."""
+    async def serve(
+        self,
+        ready: Callable[[], None] | None = None,
+        before_stop: Callable[[], None] | None = None,
+    ) -> None:
+        """Starts the engine and the RPC server and runs until cancelled or signalled.
+        `before_stop` runs (in a thread) while the node still serves, once it is asked to stop:
+        the devnet's helpers finish their step and deactivate through it."""
         self._loop = asyncio.get_running_loop()
         l1_stop = threading.Event()
         if self.l1 is not None:
@@ -207,6 +213,8 @@ class Node:
                     await asyncio.wait_for(stop.wait(), 0.5)
         finally:
             log.info("shutting down")
+            if before_stop is not None:
+                await asyncio.to_thread(before_stop)
             l1_stop.set()
             await runner.cleanup()
             self.engine.stop()
