@@ -5,11 +5,20 @@
 
 import sys
 
-from bench import crypto, fast_node, market_sim, proving, settlement_gas, zk_node
+from bench import (
+    crypto,
+    fast_node,
+    market_sim,
+    proving,
+    settlement_gas,
+    settlement_latency,
+    zk_node,
+)
 
 
 def main() -> None:
-    for bench in (crypto, fast_node, zk_node, proving, market_sim, settlement_gas):
+    benches = (crypto, fast_node, zk_node, proving, market_sim, settlement_gas, settlement_latency)
+    for bench in benches:
         sys.argv = [sys.argv[0]]
         bench.main()
 
