@@ -67,6 +67,13 @@ class ChainParams:
     every validator checks proofs with exactly this key and refuses to start with another.
     None: the chain accepts no proofs (unit tests)."""
 
+    def __post_init__(self) -> None:
+        m, share = self.market, self.bridge.agent_share_bps
+        if m.tx_bounty_bps + m.aggregation_bounty_bps + share > 10_000:
+            raise ValueError(
+                "the proving, aggregation and settlement shares of a fee exceed the fee"
+            )
+
 
 @dataclass(frozen=True)
 class NodeConfig:

@@ -170,6 +170,11 @@ class Batch(Record):
     new_root: MaybeHash32 = b""
     bundle_hash: MaybeHash32 = b""
     aggregated_by: MaybeAddress = b""
+    settlement_reserve: U128 = 0
+    """The pool funds set aside for the agent that gets the batch settled on L1 (a share of its
+    fees, `BridgeParams.agent_share_bps`)."""
+    settled_by: MaybeAddress = b""
+    """The agent paid for settling it (empty: not settled yet)."""
     proven: Annotated[int, NOT_STORED] = 0
     """How many of its transactions are proven: its jobs record that, so it is counted when the
     market loads, not stored."""

@@ -102,6 +102,7 @@ class Market:
         time_ms: int,
         *,
         pubdata: bytes = b"",
+        settlement_bps: int = 0,
     ) -> Job:
         """A ZK-chain transaction executed in block `height`: its fee (already debited from its
         payer) goes into the pool, and it becomes a proving job, assigned at the block's step.
@@ -145,7 +146,11 @@ class Market:
         m.next_seq += 1
         m.last_root = new
         aggregation_reserve = batches.add_tx(book, batch, fee, old, new)
-        pool_rules.deposit(book, fee, job.base + aggregation_reserve)
+        # the settling agent's share is set aside too, so premiums never leave it unpaid
+        settlement_reserve = base_bounty(fee, settlement_bps)
+        batch.settlement_reserve += settlement_reserve
+        book.save_batch(batch)
+        pool_rules.deposit(book, fee, job.base + aggregation_reserve + settlement_reserve)
         book.add_job(job)
         if batch.count >= self.params.batch_size:
             batches.close(book, batch, height, time_ms)
@@ -280,14 +285,19 @@ class Market:
     def batch(self, index: int) -> Batch | None:
         return self._book.batch(index)
 
-    def pay_from_surplus(self, to: bytes, amount: int) -> int:
-        """Pays up to `amount` to `to` out of the pool's surplus over every reserve (never out
-        of the bases and aggregation bounties set aside); returns what was paid."""
+    def pay_settlement(self, index: int, agent: bytes) -> int:
+        """Pays batch `index`'s settlement reserve to the agent that got it settled on L1, once;
+        returns what was paid (0: already paid, or the batch is not closed)."""
         book = self._book
-        paid = max(0, min(amount, pool_rules.balance(book) - book.meta.reserved))
-        if paid:
-            pool_rules.pay(book, to, paid)
-        return paid
+        batch = book.batch(index)
+        if batch is None or not batch.closed or batch.settled_by:
+            return 0
+        amount = batch.settlement_reserve
+        pool_rules.unreserve(book, amount)
+        pool_rules.pay(book, agent, amount)
+        batch.settled_by = agent
+        book.save_batch(batch)
+        return amount
 
     def tx_at(self, seq: int) -> bytes | None:
         """The hash of the `seq`-th committed ZK-chain transaction (its job id)."""

@@ -6,8 +6,8 @@ A settled batch must be the chain's next transactions exactly: its previous root
 of the first unsettled transaction and its new root the new root of the transaction `tx_count`
 later. The rollup contract verified the proofs and the root chain, so a mismatch means L1 and
 this chain disagree: the block is invalid. The agent (its L1 address is its ZKPoW account) is
-paid `BridgeParams.agent_share_bps` of the fees of every market batch whose last transaction the
-settlement reaches, out of the pool's surplus.
+paid the settlement reserve of every market batch whose last transaction the settlement reaches:
+`BridgeParams.agent_share_bps` of its fees, set aside in the pool as each fee came in.
 """
 
 from __future__ import annotations
@@ -49,6 +49,5 @@ def apply_settlement(
         batch = market.batch(index)
         if batch is None or not batch.closed or not first < batch.start + batch.count <= end:
             continue  # its last transaction is not settled yet (or by this event)
-        reward = batch.fees * params.bridge.agent_share_bps // 10_000
-        paid += market.pay_from_surplus(event.submitter, reward)
+        paid += market.pay_settlement(index, event.submitter)
     return paid

@@ -129,6 +129,7 @@ def apply_zk_transaction(
         block.height,
         block.time_ms,
         pubdata=record,
+        settlement_bps=params.bridge.agent_share_bps,
     )
     result = ZkTxResult(receipt.tx_type, tx.fee, receipt.account_index, receipt.nft_id)
     return result, ProofJob(tx, witness)

@@ -44,9 +44,17 @@ class BridgeParams:
     """A deposit is credited only while its L1 deadline is more than this many seconds after
     the L1 time the chain has seen (time for its batch to be proven and posted)."""
     agent_share_bps: int = 1_000
-    """What the submission agent of a settled batch is paid, as a share of the fees of the
-    market batches it completed, out of the pool's surplus (the proving market's reserves are
-    never touched)."""
+    """What the submission agent of a settled batch is paid, as a share of its fees: set aside
+    in the market's pool as each fee comes in (like the aggregation bounty), paid when the chain
+    observes the batch settled on L1."""
+
+    def __post_init__(self) -> None:
+        if self.confirmation_depth < 0 or self.inclusion_margin_s < 0:
+            raise ValueError("the confirmation depth and the inclusion margin are not negative")
+        if not 0 <= self.agent_share_bps <= 10_000:
+            raise ValueError(
+                f"agent_share_bps is a share in basis points, got {self.agent_share_bps}"
+            )
 
 
 class InvalidL1Observation(MalformedInput):
