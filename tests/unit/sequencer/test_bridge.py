@@ -5,6 +5,7 @@ transaction credits them, once; replay needs no L1."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,13 @@ from zkbraid.errors import BraidError
 from zkbraid.ledger.block import ChainKind
 from zkbraid.ledger.envelope import TxKind, block_marker, wrap
 from zkbraid.ledger.store import LedgerStore
+from zkbraid.market.records import Batch
 from zkbraid.node.app import BraidApp
 from zkbraid.node.devnet import Devnet, devnet
 from zkbraid.node.replay import replay
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.settlement.deposits import DepositStatus
-from zkbraid.settlement.observation import DepositEvent, L1Observation
+from zkbraid.settlement.observation import DepositEvent, L1Observation, SettledEvent
 from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.transactions import Deposit
 
@@ -187,3 +189,79 @@ def test_invalid_observations_are_refused(tmp_path: Path, net: Devnet) -> None:
     blind = _app(tmp_path / "blind", net, None)
     fine = L1Observation(1, l1.blocks[0][1], l1.blocks[0][2], ())
     assert not blind.process_proposal(1, T0, [block_marker(ChainKind.ZK, fine.encode())])
+
+
+class SettlingL1(FakeL1):
+    """A FakeL1 whose blocks can also carry the rollup's BatchSettled events."""
+
+    def __init__(self, depth: int = 2) -> None:
+        super().__init__(depth)
+        self.settled: list[tuple[int, SettledEvent]] = []
+
+    def settle(self, event: SettledEvent) -> None:
+        self.mine()
+        self.settled.append((len(self.blocks), event))
+
+    def _events(self, after: int, upto: int, next_batch: int) -> tuple[SettledEvent, ...]:
+        return tuple(
+            e for h, e in self.settled if after < h <= upto and e.batch_index >= next_batch
+        )
+
+    def observation(
+        self, after_height: int, next_deposit_id: int, next_batch: int = 0
+    ) -> L1Observation | None:
+        obs = super().observation(after_height, next_deposit_id, next_batch)
+        if obs is None:
+            return None
+        return replace(obs, settled=self._events(after_height, obs.height, next_batch))
+
+    def check(
+        self,
+        observation: L1Observation,
+        after_height: int,
+        next_deposit_id: int,
+        next_batch: int = 0,
+    ) -> None:
+        super().check(replace(observation, settled=()), after_height, next_deposit_id, next_batch)
+        if observation.settled != self._events(after_height, observation.height, next_batch):
+            raise InvalidBlock("other settled batches")
+
+
+def test_a_settled_batch_marks_its_transactions_and_pays_the_agent(
+    tmp_path: Path, net: Devnet
+) -> None:
+    l1 = SettlingL1()
+    app = _app(tmp_path, net, l1)
+    for _ in range(3):
+        l1.mine()
+    run_block(app, T0 + 2_000, [zk_transfer(net, 0, 1, 5, 0)])
+    # the market closes the batch by time (empty blocks while it is due)
+    t = T0 + 2_000
+    while not (app.market.batch(0) or Batch).closed:  # type: ignore[attr-defined]
+        t += 2_000
+        run_block(app, t, [])
+    (job,) = [app.market.job(app.market.tx_at(0))]  # type: ignore[arg-type]
+    assert job is not None
+    batch = app.market.batch(0)
+    assert batch is not None and batch.settlement_reserve == net.params.fees.transfer // 10
+    agent = b"\x42" * 20
+    reserved = app.market.reserved
+    l1.settle(SettledEvent(0, job.old_root, job.new_root, 1, agent))
+    l1.mine()
+    l1.mine()
+    run_block(app, t + 2_000, [])
+    meta = app.state.bridge.meta
+    assert meta.settled_txs == 1 and meta.next_settled_batch == 1
+    assert app.zkpow.balance(agent) == net.params.fees.transfer // 10
+    assert app.market.reserved == reserved - net.params.fees.transfer // 10
+    assert (app.market.batch(0) or batch).settled_by == agent
+
+    # an L1 batch that does not follow this chain's transactions: the block observing it is
+    # invalid (L1 and this chain disagree) and changes nothing
+    before = (app.info(), app.state.app_hash())
+    l1.settle(SettledEvent(1, b"\x01" * 32, b"\x02" * 32, 1, agent))
+    l1.mine()
+    l1.mine()
+    with pytest.raises(InvalidBlock, match="L1 batch 1"):
+        run_block(app, t + 4_000, [])
+    assert (app.info(), app.state.app_hash()) == before
