@@ -136,9 +136,14 @@ class Node:
     def l1_status(self) -> L1Status | None:
         if self.l1 is None:
             return None
-        f = self.l1.follower
+        f, l1 = self.l1.follower, self.l1
         return L1Status(
-            self.l1.rpc_url, self.l1.chain_id, self.l1.rollup, f.tip, f.confirmed_height()
+            l1.rpc_url,
+            l1.chain_id,
+            l1.rollup,
+            f.tip,
+            f.confirmed_height(),
+            tuple(f.unconfirmed_deposits()),
         )
 
     # -- waiting for transactions ----------------------------------------------------------
