@@ -75,8 +75,10 @@ def test_deposit_transfer_withdraw_settle_claim_and_refund(tmp_path: Path) -> No
         l1_bob = Wallet.generate().address
         bob_zk = client.zk_balance(b, 0)
         transfer = client.wait(client.send_transfer(alice, b, 300_000))
-        withdraw = client.wait(client.send_withdraw(bob, 200_000, l1_bob))
-        assert client.zk_balance(b, 0) == bob_zk + 300_000 - 200_000
+        # more than was ever deposited: the devnet's bridge backs its genesis token-0 balances
+        amount = 10**18 + 200_000
+        withdraw = client.wait(client.send_withdraw(bob, amount, l1_bob))
+        assert client.zk_balance(b, 0) == bob_zk + 300_000 - amount
         hashes = [credited["creditedBy"], transfer["hash"], withdraw["hash"]]
         until(
             "every transaction settled",
@@ -96,11 +98,11 @@ def test_deposit_transfer_withdraw_settle_claim_and_refund(tmp_path: Path) -> No
 
         # L1: bob's withdrawal is claimable once
         (claimable,) = bridge.withdrawals(l1_bob)
-        assert claimable["amount"] == "200000" and not claimable["claimed"]
+        assert claimable["amount"] == str(amount) and not claimable["claimed"]
         claimer = Wallet.dev(4)  # anyone may send the claim; L1 pays the recipient
         before = w3.eth.get_balance(Web3.to_checksum_address(l1_bob))
         bridge.claim(claimer, claimable["id"])
-        assert w3.eth.get_balance(Web3.to_checksum_address(l1_bob)) == before + 200_000
+        assert w3.eth.get_balance(Web3.to_checksum_address(l1_bob)) == before + amount
         with pytest.raises(ClaimFailed, match="AlreadyClaimed"):
             bridge.claim(claimer, claimable["id"])
 

@@ -195,7 +195,8 @@ def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]
     validator = dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX].address
     try:
         settings = RollupSettings(deposit_timeout=args.deposit_timeout_s)
-        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1}, settings)
+        backing = sum(a.balances.get(0, 0) for a in net.zk_genesis.accounts)
+        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1}, settings, backing)
     except Exception:
         l1.stop()
         raise

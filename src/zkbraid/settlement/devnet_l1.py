@@ -58,6 +58,7 @@ class DevnetL1:
         genesis_root: int,
         validators: dict[str, int],
         settings: RollupSettings | None = None,
+        backing_wei: int = 0,
     ) -> Deployment:
         """Deploys the rollup unless this L1 already has it; returns where it is.
 
@@ -80,6 +81,10 @@ class DevnetL1:
             validators,
             settings or RollupSettings(),
         )
+        if backing_wei:
+            # the devnet's genesis gives its accounts token 0 (L1 ETH) on the ZK chain: the
+            # bridge holds that much L1 ETH, so their withdrawals are paid like any other
+            w3.provider.make_request("anvil_setBalance", [rollup.address, hex(backing_wei)])  # type: ignore[arg-type]
         self.deployment = Deployment(
             chain_id=w3.eth.chain_id,
             rollup=str(rollup.address),
