@@ -7,13 +7,14 @@ import signal
 import threading
 
 from zkbraid.cli import output as out
-from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.cli.wallets import load_wallet
+from zkbraid.sdk.client import BraidClient
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from zkbraid.settlement.agent import SubmissionAgent
 
-    wallet = Wallet.dev(int(args.key[4:])) if args.key.startswith("dev:") else Wallet.load(args.key)
+    wallet = load_wallet(args.key)
     agent = SubmissionAgent(BraidClient(args.rpc), wallet, progress=out.ok)
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 
 from zkbraid.cli import output as out
-from zkbraid.sdk.client import BraidClient, Wallet
-
-
-def _wallet(ref: str) -> Wallet:
-    return Wallet.dev(int(ref[4:])) if ref.startswith("dev:") else Wallet.load(ref)
+from zkbraid.cli.wallets import load_wallet
+from zkbraid.sdk.client import BraidClient
 
 
 def cmd_deposit(args: argparse.Namespace) -> int:
     from zkbraid.sdk.bridge import Bridge
 
     bridge = Bridge(BraidClient(args.rpc))
-    wallet = _wallet(args.key)
+    wallet = load_wallet(args.key)
     out.progress(
         f"depositing {args.amount} wei on L1 ({bridge.l1_rpc}) for {args.to or wallet.address}"
     )
@@ -40,7 +37,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     client = BraidClient(args.rpc)
-    wallet = _wallet(args.key)
+    wallet = load_wallet(args.key)
     to = args.to or wallet.address
     out.progress(f"withdrawing {args.amount} wei of token 0 to {to} on L1")
     status = client.wait(client.send_withdraw(wallet, args.amount, to), timeout=args.timeout)
@@ -56,7 +53,7 @@ def cmd_claim(args: argparse.Namespace) -> int:
     from zkbraid.sdk.bridge import Bridge, ClaimFailed
 
     bridge = Bridge(BraidClient(args.rpc))
-    wallet = _wallet(args.key)
+    wallet = load_wallet(args.key)
     ids = (
         [args.id]
         if args.id is not None
@@ -80,7 +77,7 @@ def cmd_refund(args: argparse.Namespace) -> int:
 
     bridge = Bridge(BraidClient(args.rpc))
     try:
-        tx = bridge.refund(_wallet(args.key), args.id)
+        tx = bridge.refund(load_wallet(args.key), args.id)
     except ClaimFailed as e:
         out.fail(f"deposit {args.id}: {e}")
         return 1

@@ -21,6 +21,7 @@ from zkbraid.cli import agent as agent_cli
 from zkbraid.cli import batches as batches_cli
 from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import output as out
+from zkbraid.cli.wallets import load_wallet
 from zkbraid.errors import BraidError
 from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
@@ -279,13 +280,6 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 def cmd_keys_show(args: argparse.Namespace) -> int:
     out.result(load_wallet(args.key).describe(), args.json)
     return 0
-
-
-def load_wallet(ref: str) -> Wallet:
-    """A wallet from a key file, or `dev:N` for the devnet's N-th well-known account."""
-    if ref.startswith("dev:"):
-        return Wallet.dev(int(ref[4:]))
-    return Wallet.load(ref)
 
 
 # -- faucet, status, blocks, tx ------------------------------------------------------------------
