@@ -12,17 +12,11 @@ Run: .venv/bin/python -m bench.settlement_latency [--txs 4] [--batch-size 1]
 from __future__ import annotations
 
 import argparse
-import socket
 import time
 
 from bench.common import BenchNode, percentile, report
 from zkbraid.sdk.client import BraidClient, Wallet
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from zkbraid.settlement.anvil import free_port
 
 
 def main() -> None:
@@ -31,7 +25,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=1, help="the market's batch size (1)")
     args = ap.parse_args()
     extra = ["--prover", "--fast-block-ms", "20", "--zk-block-ms", "300"]
-    extra += [f"--market=batch_size={args.batch_size}", "--l1-port", str(_free_port())]
+    extra += [f"--market=batch_size={args.batch_size}", "--l1-port", str(free_port())]
     proven: list[float] = []
     settled: list[float] = []
     with BenchNode(*extra) as node:

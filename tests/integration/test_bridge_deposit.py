@@ -14,6 +14,7 @@ import pytest
 from tests.integration.conftest import BRAID, ROOT, NodeProcess, until
 from zkbraid.sdk.bridge import Bridge
 from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.sdk.rpc import RpcError
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,10 @@ def test_a_deposit_without_a_zk_account_waits(node: NodeProcess) -> None:
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert refused.returncode == 1 and "no deposit 10000" in refused.stderr
+
+
+def test_invalid_batch_submission_of_a_batch_not_bundled(node: NodeProcess) -> None:
+    client = BraidClient(node.url)
+    with pytest.raises(RpcError) as e:
+        client.rpc.call("braid_getBatchSubmission", 999, 0)
+    assert e.value.name == "BatchNotReady"

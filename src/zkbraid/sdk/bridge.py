@@ -12,7 +12,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from zkbraid.sdk.client import BraidClient, Wallet
-from zkbraid.settlement.l1_contracts import load_artifact
+from zkbraid.settlement.l1_contracts import load_artifact, revert_name, send_call
 
 
 class NoL1(RuntimeError):
@@ -48,7 +48,8 @@ class Bridge:
         self.l1_rpc: str = info["l1"]["rpc"]
         self.rollup: str = info["l1"]["rollup"]
         self.w3 = Web3(Web3.HTTPProvider(self.l1_rpc))
-        self.contract = self.w3.eth.contract(address=self.rollup, abi=load_artifact("Rollup").abi)
+        self.artifact = load_artifact("Rollup")
+        self.contract = self.w3.eth.contract(address=self.rollup, abi=self.artifact.abi)
 
     def deposit(
         self, wallet: Wallet, amount_wei: int, recipient: str | None = None
@@ -56,41 +57,19 @@ class Bridge:
         """Sends `deposit(recipient)` with `amount_wei` from the wallet's L1 account (recipient:
         the ZK-chain account's bound address, the wallet's own by default) and waits for it."""
         to = Web3.to_checksum_address(recipient or wallet.address)
-        sender = Web3.to_checksum_address(wallet.address)
-        tx: dict[str, Any] = self.contract.functions.deposit(to).build_transaction(
-            {
-                "from": sender,
-                "value": amount_wei,
-                "nonce": self.w3.eth.get_transaction_count(sender),
-                "chainId": self.w3.eth.chain_id,
-            }
+        receipt = send_call(
+            self.w3, wallet.eth, self.contract.functions.deposit(to), value=amount_wei
         )
-        signed = wallet.eth.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
         if receipt["status"] != 1:
-            raise RuntimeError(f"the deposit transaction 0x{bytes(tx_hash).hex()} reverted")
+            raise RuntimeError(
+                f"the deposit transaction 0x{bytes(receipt['transactionHash']).hex()} reverted"
+            )
         (event,) = self.contract.events.Deposited().process_receipt(receipt)
         return DepositReceipt(
             int(event["args"]["id"]),
-            "0x" + bytes(tx_hash).hex(),
+            "0x" + bytes(receipt["transactionHash"]).hex(),
             int(receipt["blockNumber"]),
             int(event["args"]["deadline"]),
-        )
-
-    def _send(self, wallet: Wallet, call: Any, gas: int = 200_000) -> Any:
-        sender = Web3.to_checksum_address(wallet.address)
-        tx = call.build_transaction(
-            {
-                "from": sender,
-                "nonce": self.w3.eth.get_transaction_count(sender),
-                "gas": gas,
-                "chainId": self.w3.eth.chain_id,
-            }
-        )
-        signed = wallet.eth.sign_transaction(tx)
-        return self.w3.eth.wait_for_transaction_receipt(
-            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
         )
 
     def withdrawals(self, recipient: str) -> list[dict[str, Any]]:
@@ -132,12 +111,8 @@ class Bridge:
         try:
             call.call({"from": sender})
         except (ContractCustomError, ContractLogicError) as e:
-            data = getattr(e, "data", None)
-            name = str(e)
-            if isinstance(data, str) and data.startswith("0x"):
-                name = load_artifact("Rollup").decode_error(bytes.fromhex(data[2:]))[0]
-            raise ClaimFailed(name) from None
-        receipt = self._send(wallet, call)
+            raise ClaimFailed(revert_name(self.artifact, e)) from None
+        receipt = send_call(self.w3, wallet.eth, call, gas=200_000)
         if receipt["status"] != 1:
             raise ClaimFailed("the transaction reverted")
         return "0x" + bytes(receipt["transactionHash"]).hex()

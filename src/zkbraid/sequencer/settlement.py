@@ -12,15 +12,12 @@ paid the settlement reserve of every market batch whose last transaction the set
 
 from __future__ import annotations
 
-from zkbraid.config import ChainParams
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.settlement.observation import SettledEvent
 
 
-def apply_settlement(
-    state: SequencerState, params: ChainParams, event: SettledEvent, height: int
-) -> int:
+def apply_settlement(state: SequencerState, event: SettledEvent, height: int) -> int:
     """Records that L1 settled the next `event.tx_count` transactions; returns the agent's pay.
 
     Raises InvalidBlock: the settled batch is not this chain's next transactions.

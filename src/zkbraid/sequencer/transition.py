@@ -60,7 +60,7 @@ def state_transition(
     if observation is not None:
         state.bridge.observe(observation, block.height)
         for event in observation.settled:
-            apply_settlement(state, params, event, block.height)
+            apply_settlement(state, event, block.height)
     if chain is ChainKind.ZK:
         receipts, jobs = apply_zk_body(state, genesis, block, decoded or {})
         proofs: list[tuple[bytes, bytes]] = []

@@ -26,6 +26,8 @@ from zkbraid.settlement.l1_contracts import (
     encode_batch,
     load_artifact,
     order_signatures,
+    revert_name,
+    send_call,
     submit_gas_limit,
 )
 
@@ -69,18 +71,7 @@ class SubmissionAgent:
         self._scan_from = 0
 
     def _send(self, call: Any, gas: int) -> Any:
-        tx = call.build_transaction(
-            {
-                "from": self.address,
-                "nonce": self.w3.eth.get_transaction_count(self.address),
-                "gas": gas,
-                "chainId": self.w3.eth.chain_id,
-            }
-        )
-        signed = self.wallet.eth.sign_transaction(tx)
-        return self.w3.eth.wait_for_transaction_receipt(
-            self.w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
-        )
+        return send_call(self.w3, self.wallet.eth, call, gas=gas)
 
     def register(self) -> bool:
         """Registers as an agent on L1 unless it is one; returns whether it registered now."""
@@ -126,7 +117,7 @@ class SubmissionAgent:
         try:
             call.call({"from": self.address, "gas": gas})
         except (ContractCustomError, ContractLogicError) as e:
-            name = self._error_name(e)
+            name = revert_name(self.artifact, e)
             if name in ("NotSlotAgent", "PreviousRootMismatch", "CheckpointTooOld"):
                 return None  # not our turn, or someone posted it first: nothing is spent
             raise NotSubmitted(f"the rollup refuses batch {market_batch}: {name}") from None
@@ -141,15 +132,6 @@ class SubmissionAgent:
             int(receipt["blockNumber"]),
             int(receipt["gasUsed"]),
         )
-
-    def _error_name(self, e: Exception) -> str:
-        data = getattr(e, "data", None)
-        if isinstance(data, str) and data.startswith("0x"):
-            try:
-                return self.artifact.decode_error(_b(data))[0]
-            except Exception:
-                return data
-        return str(e)
 
     def run(
         self,

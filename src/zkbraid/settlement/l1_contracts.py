@@ -400,6 +400,35 @@ class DeploymentRefused(RuntimeError):
         super().__init__(f"{contract} refused its constructor arguments: {error}{args}")
 
 
+def send_call(w3: Web3, account: Any, call: Any, *, gas: int | None = None, value: int = 0) -> Any:
+    """Signs `call` (a contract function with its arguments) with `account` (an eth-account
+    key), sends it and waits for its receipt. `gas`: set it explicitly (None: estimated)."""
+    sender = to_checksum_address(account.address)
+    fields: dict[str, Any] = {
+        "from": sender,
+        "value": value,
+        "nonce": w3.eth.get_transaction_count(sender),
+        "chainId": w3.eth.chain_id,
+    }
+    if gas is not None:
+        fields["gas"] = gas
+    signed = account.sign_transaction(call.build_transaction(fields))
+    return w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(signed.raw_transaction), timeout=60
+    )
+
+
+def revert_name(artifact: Artifact, error: Exception) -> str:
+    """The name of the custom error a failed call reverted with (else the error's text)."""
+    data = getattr(error, "data", None)
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return artifact.decode_error(bytes.fromhex(data[2:]))[0]
+        except MalformedInput:
+            return data
+    return str(error)
+
+
 def _deploy(w3: Web3, deployer: str, artifact: Artifact, args: Sequence[Any], gas: int) -> Contract:
     """Deploys after simulating the creation (raises `DeploymentRefused` with the constructor's
     error rather than sending a transaction that fails)."""
