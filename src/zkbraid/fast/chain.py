@@ -30,6 +30,7 @@ from zkbraid.fast.errors import InvalidBlock
 from zkbraid.fast.execution import ExecutionEnv, TxOutcome
 from zkbraid.fast.genesis import genesis_header
 from zkbraid.fast.params import FastParams
+from zkbraid.fast.system_contracts import RootUpdate
 from zkbraid.fast.txs import FastTx, decode_transaction
 from zkbraid.fast.vm import FastAccountDB, base_fee_of, configured_vm
 from zkbraid.ledger.kv import KVNamespace
@@ -222,18 +223,27 @@ class FastChain:
         txs: Sequence[FastTx],
         timestamp: int,
         credits: Sequence[tuple[bytes, int]] = (),
+        *,
+        root_updates: Sequence[RootUpdate] = (),
     ) -> FastBlockResult:
-        """Builds, executes and stores the next block: credits first, then `txs` in order.
+        """Builds, executes and stores the next block: the ZkRoots system call writing
+        `root_updates` first, then credits, then `txs` in order.
 
         A transaction no longer valid against the block's state (nonce taken, funds gone, block
         full, base fee risen) is left out and reported, never failing the block. Raises
-        InvalidBlock for a timestamp before the parent's or a malformed credit (no block is
-        stored then).
+        InvalidBlock for a timestamp before the parent's, a malformed credit or root update, or
+        root updates ZkRoots refuses (no block is stored then).
         """
         parent = self._head_header
         try:
             block = execution.execute_block(
-                self._env, parent, self._ancestors, txs, timestamp, credits
+                self._env,
+                parent,
+                self._ancestors,
+                txs,
+                timestamp,
+                credits,
+                root_updates=root_updates,
             )
             record = block.record
             header = record.header

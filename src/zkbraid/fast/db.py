@@ -6,7 +6,8 @@ same SQLite transaction as the ledger block):
 | key                         | value                                                        |
 | --------------------------- | ------------------------------------------------------------ |
 | `s` + keccak(node or code)  | a state/storage trie node or a contract's code (py-evm's db) |
-| `b` + block hash            | the block record: header, raw txs, senders, receipts, credits |
+| `b` + block hash            | the block record: header, raw txs, senders, receipts, credits, |
+|                             | and the ZK root updates when there are any                   |
 | `n` + number (8 bytes, BE)  | hash of the block with that number                           |
 | `t` + tx hash               | number (8 bytes, BE) and index (4 bytes, BE) of an included tx |
 | `head`                      | hash of the head block                                       |
@@ -30,6 +31,7 @@ from eth.rlp.sedes import address
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from rlp.sedes import CountableList, List, big_endian_int, binary
 
+from zkbraid.fast.system_contracts import RootUpdate
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.trie import RLPItem
 
@@ -150,37 +152,64 @@ class BlockRecord:
     receipts: tuple[bytes, ...]
     #: (address, wei) credited at the start of the block, before its transactions.
     credits: tuple[tuple[bytes, int], ...]
+    #: ZK roots written to `ZkRoots` by the system call at the very start of the block.
+    root_updates: tuple[RootUpdate, ...] = ()
 
     def encode(self) -> bytes:
-        encoded: bytes = rlp.encode(
-            [
-                rlp.encode(self.header),
-                self.raw_transactions,
-                self.senders,
-                self.receipts,
-                self.credits,
-            ],
-            sedes=_BLOCK_RECORD,
-        )
+        fields: list[object] = [
+            rlp.encode(self.header),
+            self.raw_transactions,
+            self.senders,
+            self.receipts,
+            self.credits,
+        ]
+        if not self.root_updates:
+            # Records of blocks without root updates are encoded as before there were any.
+            encoded: bytes = rlp.encode(fields, sedes=_BLOCK_RECORD)
+            return encoded
+        fields.append([(u.root, u.zk_height, u.status) for u in self.root_updates])
+        encoded = rlp.encode(fields, sedes=_BLOCK_RECORD_WITH_ROOTS)
         return encoded
 
     @classmethod
     def decode(cls, data: bytes) -> BlockRecord:
-        header_rlp, txs, senders, receipts, credits = rlp.decode(data, sedes=_BLOCK_RECORD)
+        items = rlp.decode(data)
+        if len(items) == 5:
+            header_rlp, txs, senders, receipts, credits = _BLOCK_RECORD.deserialize(items)
+            updates: tuple[RootUpdate, ...] = ()
+        else:
+            header_rlp, txs, senders, receipts, credits, raw_updates = (
+                _BLOCK_RECORD_WITH_ROOTS.deserialize(items)
+            )
+            updates = tuple(RootUpdate(*u) for u in raw_updates)
         return cls(
             header=rlp.decode(header_rlp, sedes=PragueBlockHeader),
             raw_transactions=txs,
             senders=senders,
             receipts=receipts,
             credits=credits,
+            root_updates=updates,
         )
 
 
 #: A block's credits: [[address, wei], ...] (the block's extra_data commits to their RLP).
 CREDITS = CountableList(List([address, big_endian_int]))
-#: A stored block: [rlp(header), [raw tx, ...], [sender, ...], [receipt, ...], credits].
+#: A block's ZK root updates: [[root, zk height, status], ...] (extra_data commits to them too).
+ROOT_UPDATES = CountableList(List([big_endian_int, big_endian_int, big_endian_int]))
+#: A stored block: [rlp(header), [raw tx, ...], [sender, ...], [receipt, ...], credits], and
+#: root updates as a sixth item when the block has any.
 _BLOCK_RECORD = List(
     [binary, CountableList(binary), CountableList(address), CountableList(binary), CREDITS]
+)
+_BLOCK_RECORD_WITH_ROOTS = List(
+    [
+        binary,
+        CountableList(binary),
+        CountableList(address),
+        CountableList(binary),
+        CREDITS,
+        ROOT_UPDATES,
+    ]
 )
 
 

@@ -1,10 +1,13 @@
-"""The fast chain's state transition: a block of credits and transactions executed on its parent.
+"""The fast chain's state transition: a block of root updates, credits and transactions executed
+on its parent.
 
 `execute_block` reads like the execution specs' `state_transition`: it checks the block's own
-fields (timestamp, credits), applies the credits, then each transaction in order, builds every
-root (state, transactions, receipts) and checks the header against the chain's rules. Nothing here
-reads a clock or does I/O beyond writing the new state's trie nodes to the state database, so the
-same inputs give the same block on every node; `FastChain` stores the block and moves its head.
+fields (timestamp, root updates, credits), makes the system call that writes the ZK roots
+(`ZkRoots.update`, as EIP-4788's beacon-root call), applies the credits, then each transaction in
+order, builds every root (state, transactions, receipts) and checks the header against the
+chain's rules. Nothing here reads a clock or does I/O beyond writing the new state's trie nodes
+to the state database, so the same inputs give the same block on every node; `FastChain` stores
+the block and moves its head.
 """
 
 from __future__ import annotations
@@ -19,16 +22,26 @@ from eth.abc import BlockHeaderAPI, StateAPI
 from eth.constants import EMPTY_SHA3, POST_MERGE_NONCE
 from eth.vm.chain_context import ChainContext
 from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.vm.message import Message
 from eth_hash.auto import keccak
 from eth_typing import Address, BlockNumber, Hash32
 from eth_utils.exceptions import ValidationError
+from rlp.sedes import List
 
 from zkbraid.errors import BraidError
 from zkbraid.fast.admission import check_against_state
-from zkbraid.fast.db import CREDITS, BlockRecord, StateDB
+from zkbraid.fast.db import CREDITS, ROOT_UPDATES, BlockRecord, StateDB
 from zkbraid.fast.errors import GasLimitExceeded, InvalidBlock
 from zkbraid.fast.params import UINT256_MAX, FastParams
 from zkbraid.fast.receipts import LogEntry, encode_receipt, logs_bloom
+from zkbraid.fast.system_contracts import (
+    SYSTEM_ADDRESS,
+    SYSTEM_CALL_GAS,
+    ZK_ROOTS,
+    RootUpdate,
+    encode_root_updates,
+    load_system_artifact,
+)
 from zkbraid.fast.txs import FastTx, floor_data_gas
 from zkbraid.fast.vm import FastComputation, FastVM, vm_error_message
 from zkbraid.ledger.trie import ordered_trie_root
@@ -82,19 +95,24 @@ def execute_block(
     txs: Sequence[FastTx],
     timestamp: int,
     credits: Sequence[tuple[bytes, int]] = (),
+    *,
+    root_updates: Sequence[RootUpdate] = (),
 ) -> ExecutedBlock:
-    """The block after `parent`: `credits` applied first, then `txs` in order, and every root.
+    """The block after `parent`: `root_updates` written to ZkRoots by a system call first, then
+    `credits` applied, then `txs` in order, and every root.
 
     `ancestors` are the hashes of `parent` and its ancestors (BLOCKHASH). A transaction no longer
     valid against the block's state (nonce taken, funds gone, block full, base fee risen) is left
     out and reported, never failing the block. Raises InvalidBlock for a timestamp before the
-    parent's or a malformed credit.
+    parent's, a malformed credit or root update, or root updates ZkRoots refuses (a status
+    lowered) or that no ZkRoots is deployed to take.
     """
     if timestamp < parent.timestamp:
         raise InvalidBlock(f"timestamp {timestamp} is before the parent block's {parent.timestamp}")
     if timestamp >= 2**64:
         raise InvalidBlock(f"timestamp {timestamp} does not fit in 64 bits")
     credit_list = validated_credits(credits)
+    update_list = validated_root_updates(root_updates)
 
     vm_class = env.vm_class
     base_fee = vm_class.expected_base_fee(parent)
@@ -114,6 +132,8 @@ def execute_block(
     )
     state = vm_class.build_state(env.db, context_header, env.chain_context, tuple(ancestors))
 
+    if update_list:
+        apply_root_updates(state, update_list)
     for address, wei in credit_list:
         if state.get_balance(Address(address)) + wei > UINT256_MAX:
             raise InvalidBlock(f"a credit takes 0x{address.hex()} beyond 2^256 wei")
@@ -165,7 +185,7 @@ def execute_block(
         receipt_root=ordered_trie_root(encoded_receipts),
         bloom=bloom,
         gas_used=gas_used,
-        extra_data=credits_commitment(credit_list),
+        extra_data=block_commitment(credit_list, update_list),
     )
     try:
         vm_class.validate_header(header, parent)
@@ -177,6 +197,7 @@ def execute_block(
         senders=tuple(f.sender for f in included),
         receipts=encoded_receipts,
         credits=tuple(credit_list),
+        root_updates=tuple(update_list),
     )
     return ExecutedBlock(record, tuple(outcomes))
 
@@ -250,8 +271,65 @@ def validated_credits(credits: Sequence[tuple[bytes, int]]) -> list[tuple[bytes,
     return checked
 
 
+def validated_root_updates(updates: Sequence[RootUpdate]) -> list[RootUpdate]:
+    """The block's root updates, each within its ABI types and the field. Raises InvalidBlock."""
+    checked: list[RootUpdate] = []
+    for update in updates:
+        if not isinstance(update, RootUpdate):
+            raise InvalidBlock(f"a root update must be a RootUpdate, not {update!r}")
+        problem = update.problem()
+        if problem is not None:
+            raise InvalidBlock(f"malformed root update: {problem}")
+        checked.append(RootUpdate(update.root, update.zk_height, int(update.status)))
+    return checked
+
+
+def apply_root_updates(state: StateAPI, updates: Sequence[RootUpdate]) -> None:
+    """The system call `ZkRoots.update(updates)` from SYSTEM_ADDRESS, on `state`.
+
+    As EIP-4788's beacon-root call: a message, not a transaction (no nonce, no fee, no receipt),
+    with SYSTEM_CALL_GAS gas that the block does not count; the sender is never touched. Raises
+    InvalidBlock if ZkRoots has no code or the call fails (ZkRoots's error named).
+    """
+    code = state.get_code(Address(ZK_ROOTS))
+    if not code:
+        raise InvalidBlock("the block has root updates but no ZkRoots contract is deployed")
+    message = Message(
+        gas=SYSTEM_CALL_GAS,
+        to=Address(ZK_ROOTS),
+        sender=Address(SYSTEM_ADDRESS),
+        value=0,
+        data=encode_root_updates(updates),
+        code=code,
+    )
+    context = state.get_transaction_context_class()(gas_price=0, origin=Address(SYSTEM_ADDRESS))
+    # apply_message reverts the state itself when the computation fails.
+    computation = state.computation_class.apply_message(state, message, context)
+    # The transactions after it start with cold access sets (EIP-2929) and no transient storage.
+    state.clear_transient_storage()
+    state.lock_changes()
+    if computation.is_error:
+        name = load_system_artifact("ZkRoots").error_name(bytes(computation.output))
+        reason = name or vm_error_message(computation)
+        raise InvalidBlock(f"the ZkRoots system call failed: {reason}")
+
+
 def credits_commitment(credits: Sequence[tuple[bytes, int]]) -> bytes:
     """extra_data of a block with credits: keccak of their RLP (the block hash commits to them)."""
     if not credits:
         return b""
     return keccak(rlp.encode(credits, sedes=CREDITS))
+
+
+#: Both of a block's inputs beside its transactions: [credits, root updates].
+_CREDITS_AND_ROOTS = List([CREDITS, ROOT_UPDATES])
+
+
+def block_commitment(credits: Sequence[tuple[bytes, int]], updates: Sequence[RootUpdate]) -> bytes:
+    """extra_data of a block: what `credits_commitment` gives when it has no root updates (so
+    such blocks hash as before root updates existed), else keccak of the RLP of
+    [credits, [[root, zk height, status], ...]]."""
+    if not updates:
+        return credits_commitment(credits)
+    rows = [(u.root, u.zk_height, u.status) for u in updates]
+    return keccak(rlp.encode([list(credits), rows], sedes=_CREDITS_AND_ROOTS))

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 
 from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams
 from zkbraid.fast.params import FastParams
+from zkbraid.fast.system_contracts import system_genesis_code
 from zkbraid.market.params import MarketParams
 from zkbraid.settlement.deposits import BridgeParams
 from zkbraid.zk.genesis import ZkGenesis, devnet_genesis
@@ -63,7 +64,13 @@ def devnet(
     accounts = dev_accounts(n_accounts)
     addresses = [bytes.fromhex(a.address[2:]) for a in accounts]
     params = ChainParams(
-        fast=replace(FastParams(), genesis_alloc={a: DEV_FAST_WEI for a in addresses}),
+        fast=replace(
+            FastParams(),
+            genesis_alloc={a: DEV_FAST_WEI for a in addresses},
+            # The system contracts (docs/hybrid.md). OwnershipVerifier's runtime code goes here
+            # once it is compiled; without it every OwnershipGate.admit reverts.
+            genesis_code=system_genesis_code(verifier_runtime=None),
+        ),
         timing=timing or BlockTiming(),
         faucet=FaucetParams(enabled=True),
         market=market or MarketParams(),
