@@ -5,22 +5,31 @@ import {Groth16Batch} from "./Groth16Batch.sol";
 
 /// The ZK chain's public data records (`zkbraid.proving.statement`), as a batch publishes them
 /// in calldata, and the three public inputs `txData` each one stands for. A record is its type
-/// byte and narrow fields big-endian (the header), then its wide fields:
+/// byte and narrow fields big-endian (the header), then its wide fields (sizes in bytes, then the
+/// record's length):
 ///
-///     RegisterKey  0x10 ‖ fee (8) ‖ eth_address (20)                ‖ pk_x (32) ‖ pk_y (32)       93
-///     Transfer     0x11 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ token (2)     ‖ amount (16)               35
-///     NftMint      0x12 ‖ fee (8) ‖ minter (4) ‖ collection (2) ‖ to (4) ‖ content (32)          51
-///     NftTransfer  0x13 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ nft_id (4)                                21
-///     Deposit      0x14 ‖ fee (8) ‖ deposit_id (8) ‖ to (4) ‖ token (2) ‖ recipient (20) ‖ amount (16) 59
-///     Withdraw     0x15 ‖ fee (8) ‖ from (4) ‖ token (2)              ‖ l1_recipient (20) ‖ amount (16) 51
+///     RegisterKey      0x10 ‖ fee 8 ‖ eth_address 20                              ‖ pk_x 32 ‖ pk_y 32           93
+///     Transfer         0x11 ‖ fee 8 ‖ from 4 ‖ to 4 ‖ token 2                     ‖ amount 16                   35
+///     NftMint          0x12 ‖ fee 8 ‖ minter 4 ‖ collection 2 ‖ to 4              ‖ content 32                  51
+///     NftTransfer      0x13 ‖ fee 8 ‖ from 4 ‖ to 4 ‖ nft_id 4                                                  21
+///     Deposit          0x14 ‖ fee 8 ‖ deposit_id 8 ‖ to 4 ‖ token 2               ‖ recipient 20 ‖ amount 16    59
+///     Withdraw         0x15 ‖ fee 8 ‖ from 4 ‖ token 2                            ‖ l1_recipient 20 ‖ amount 16 51
+///     MoveToFast       0x16 ‖ fee 8 ‖ from 4 ‖ token 2                            ‖ amount 16                   31
+///     MoveFromFast     0x17 ‖ fee 8 ‖ exit_id 8 ‖ to 4 ‖ token 2                  ‖ amount 16                   39
+///     CreateCollection 0x18 ‖ fee 8 ‖ creator 4 ‖ collection 2 ‖ cap 4            ‖ minter 20                   39
+///     GameMint         0x19 ‖ fee 8 ‖ report_id 8 ‖ collection 2 ‖ round 4 ‖ to 4 ‖ content 32                  59
+///     NftList          0x1A ‖ fee 8 ‖ owner 4 ‖ nft 4 ‖ token 2 ‖ expiry 8        ‖ price 16                    43
+///     NftCancel        0x1B ‖ fee 8 ‖ owner 4 ‖ nft 4                                                           17
+///     NftBuy           0x1C ‖ fee 8 ‖ buyer 4 ‖ nft 4 ‖ token 2 ‖ time 8          ‖ price 16                    43
 ///
 ///     txData[0] = the header as a big-endian integer; txData[1], txData[2] = the wide fields in
 ///     order (a 20-byte address as a big-endian integer), 0 where absent.
 ///
 /// No hashing: the contract hands these numbers to the proof check as they are, so a record that
 /// is not the one its proof was made for fails that check. Every input is a field element (below
-/// r) by its width, except the 32-byte ones (roots, RegisterKey's key, NftMint's content hash),
-/// which `walk` checks (`Groth16Batch.PublicInputOutOfField`).
+/// r) by its width, except the 32-byte ones (roots, RegisterKey's key, NftMint's and GameMint's
+/// content hashes), which `walk` checks (`Groth16Batch.PublicInputOutOfField`). Only Deposit and
+/// Withdraw records act on L1 (the bridge); the others are data the proofs are checked against.
 library PublicData {
     uint8 internal constant REGISTER_KEY = 0x10;
     uint8 internal constant TRANSFER = 0x11;
@@ -28,6 +37,13 @@ library PublicData {
     uint8 internal constant NFT_TRANSFER = 0x13;
     uint8 internal constant DEPOSIT = 0x14;
     uint8 internal constant WITHDRAW = 0x15;
+    uint8 internal constant MOVE_TO_FAST = 0x16;
+    uint8 internal constant MOVE_FROM_FAST = 0x17;
+    uint8 internal constant CREATE_COLLECTION = 0x18;
+    uint8 internal constant GAME_MINT = 0x19;
+    uint8 internal constant NFT_LIST = 0x1A;
+    uint8 internal constant NFT_CANCEL = 0x1B;
+    uint8 internal constant NFT_BUY = 0x1C;
 
     /// r − 1 (`Groth16Batch`): an input is not a field element iff it is greater.
     uint256 private constant RM1 =
@@ -157,6 +173,59 @@ library PublicData {
                     mstore(add(out, 0x80), shr(128, calldataload(add(at, 35))))
                     size := 51
                     bridge := or(bridge, shl(i, 1))
+                }
+                // The hybrid's records (docs/hybrid.md), after the first six so that those
+                // meet the same comparisons as before.
+                case 0x16 {
+                    // MoveToFast: 15 ‖ 16
+                    mstore(add(out, 0x40), shr(136, word))
+                    mstore(add(out, 0x60), shr(128, calldataload(add(at, 15))))
+                    mstore(add(out, 0x80), 0)
+                    size := 31
+                }
+                case 0x17 {
+                    // MoveFromFast: 23 ‖ 16
+                    mstore(add(out, 0x40), shr(72, word))
+                    mstore(add(out, 0x60), shr(128, calldataload(add(at, 23))))
+                    mstore(add(out, 0x80), 0)
+                    size := 39
+                }
+                case 0x18 {
+                    // CreateCollection: 19 ‖ 20
+                    mstore(add(out, 0x40), shr(104, word))
+                    mstore(add(out, 0x60), shr(96, calldataload(add(at, 19))))
+                    mstore(add(out, 0x80), 0)
+                    size := 39
+                }
+                case 0x19 {
+                    // GameMint: 27 ‖ 32
+                    mstore(add(out, 0x40), shr(40, word))
+                    word := calldataload(add(at, 27))
+                    err := or(err, shl(255, gt(word, RM1)))
+                    mstore(add(out, 0x60), word)
+                    mstore(add(out, 0x80), 0)
+                    size := 59
+                }
+                case 0x1a {
+                    // NftList: 27 ‖ 16
+                    mstore(add(out, 0x40), shr(40, word))
+                    mstore(add(out, 0x60), shr(128, calldataload(add(at, 27))))
+                    mstore(add(out, 0x80), 0)
+                    size := 43
+                }
+                case 0x1b {
+                    // NftCancel: 17
+                    mstore(add(out, 0x40), shr(120, word))
+                    mstore(add(out, 0x60), 0)
+                    mstore(add(out, 0x80), 0)
+                    size := 17
+                }
+                case 0x1c {
+                    // NftBuy: 27 ‖ 16
+                    mstore(add(out, 0x40), shr(40, word))
+                    mstore(add(out, 0x60), shr(128, calldataload(add(at, 27))))
+                    mstore(add(out, 0x80), 0)
+                    size := 43
                 }
                 default {
                     err := or(1, or(shl(8, p), shl(128, shr(248, calldataload(at)))))

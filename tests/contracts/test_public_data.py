@@ -1,14 +1,27 @@
-"""`PublicData.walk`, the contract's reading of a batch's records, against
-`zkbraid.proving.statement` on every transaction type (a type added to `TxType` is covered
-here at once), through the test harness contract."""
+"""`PublicData.walk`, the contract's reading of a batch's records, through the test harness
+contract: against `zkbraid.proving.statement` on every transaction type with a vector, and
+against records built here by hand from docs/hybrid.md ("Public data records") for the
+hybrid's seven types (a type added to `TxType` must be covered by one or the other)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 from web3 import Web3
 from web3.contract import Contract
 
-from tests.contracts.l1 import GAS, deposit_record, revert_error, withdraw_record
+from tests.contracts.l1 import (
+    GAS,
+    L1Rollup,
+    Validators,
+    deploy,
+    deposit_record,
+    made_up_batch,
+    revert_error,
+    transfer_record,
+    withdraw_record,
+)
 from tests.unit.zk.vectors import VECTORS, run_vector
 from zkbraid.proving.statement import pubdata, pubdata_length, tx_data_from_pubdata
 from zkbraid.settlement.l1_contracts import load_artifact
@@ -18,6 +31,93 @@ HARNESS = load_artifact("PublicDataHarness")
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 ROOT = 0x0BAD_C0DE
 VALID = ["register_key", "transfer", "nft_mint", "nft_transfer", "deposit", "withdraw"]
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """One of the hybrid's record types as docs/hybrid.md lays it out: the type byte, then the
+    narrow fields (the header) and the wide fields, each (name, bytes), and its stated length."""
+
+    name: str
+    type_byte: int
+    narrow: tuple[tuple[str, int], ...]
+    wide: tuple[tuple[str, int], ...]
+    length: int
+
+    def example(self, **values: int) -> tuple[bytes, list[int]]:
+        """A record and the txData [t0, t1, t2] it stands for. A field not in `values` gets the
+        record's byte offsets as its bytes (1, 2, 3, …: a field cut one byte off shows)."""
+        record = bytes([self.type_byte])
+        t0 = self.type_byte
+        wide = []
+        for name, width in self.narrow + self.wide:
+            offsets = bytes(range(len(record), len(record) + width))
+            value = values.get(name, int.from_bytes(offsets, "big"))
+            record += value.to_bytes(width, "big")
+            if (name, width) in self.narrow:
+                t0 = t0 << 8 * width | value
+            else:
+                wide.append(value)
+        return record, [t0, *wide, *[0] * (2 - len(wide))]
+
+    def largest(self) -> tuple[bytes, list[int]]:
+        """The record with every field at its largest (a 32-byte one at r - 1)."""
+        return self.example(
+            **{n: R - 1 if w == 32 else 2 ** (8 * w) - 1 for n, w in self.narrow + self.wide}
+        )
+
+
+HYBRID = {
+    h.type_byte: h
+    for h in (
+        Hybrid("MoveToFast", 0x16, (("fee", 8), ("from", 4), ("token", 2)), (("amount", 16),), 31),
+        Hybrid(
+            "MoveFromFast",
+            0x17,
+            (("fee", 8), ("exit_id", 8), ("to", 4), ("token", 2)),
+            (("amount", 16),),
+            39,
+        ),
+        Hybrid(
+            "CreateCollection",
+            0x18,
+            (("fee", 8), ("creator", 4), ("collection", 2), ("cap", 4)),
+            (("minter", 20),),
+            39,
+        ),
+        Hybrid(
+            "GameMint",
+            0x19,
+            (("fee", 8), ("report_id", 8), ("collection", 2), ("round", 4), ("to", 4)),
+            (("content", 32),),
+            59,
+        ),
+        Hybrid(
+            "NftList",
+            0x1A,
+            (("fee", 8), ("owner", 4), ("nft", 4), ("token", 2), ("expiry", 8)),
+            (("price", 16),),
+            43,
+        ),
+        Hybrid("NftCancel", 0x1B, (("fee", 8), ("owner", 4), ("nft", 4)), (), 17),
+        Hybrid(
+            "NftBuy",
+            0x1C,
+            (("fee", 8), ("buyer", 4), ("nft", 4), ("token", 2), ("time", 8)),
+            (("price", 16),),
+            43,
+        ),
+    )
+}
+GAME_MINT = HYBRID[0x19]
+# Every record type the walk knows: the vectors' (by `TxType`) and the hybrid's.
+ALL_TYPES = sorted({int(t) for t in TxType} | set(HYBRID))
+
+
+def _length(type_byte: int) -> int:
+    if type_byte in HYBRID:
+        return HYBRID[type_byte].length
+    return int(pubdata_length(TxType(type_byte)))
 
 
 @pytest.fixture
@@ -45,7 +145,48 @@ def _error(harness: Contract, records: bytes, n: int) -> tuple[str, tuple[object
 
 def test_vectors_cover_every_type() -> None:
     types = {run_vector(VECTORS[name]())["operation"].TYPE for name in VALID}
-    assert types == set(TxType)
+    assert {int(t) for t in TxType} <= types | set(HYBRID)
+    assert sorted(types | set(HYBRID)) == list(range(0x10, 0x1D))
+
+
+@pytest.mark.parametrize("hybrid", HYBRID.values(), ids=lambda h: h.name)
+def test_hybrid_record_cut(harness: Contract, hybrid: Hybrid) -> None:
+    """Each of the hybrid's records as its header and wide fields, none of them a bridge record."""
+    widths = [w for _, w in hybrid.narrow + hybrid.wide]
+    assert 1 + sum(widths) == hybrid.length
+    assert 1 + sum(w for _, w in hybrid.narrow) <= 31  # the header is a field element
+    for record, tx_data in (hybrid.example(), hybrid.largest()):
+        assert len(record) == hybrid.length
+        assert _walk(harness, [record]) == ([ROOT, ROOT + 1, *tx_data], 0)
+
+
+def test_hybrid_record_fields_by_hand(harness: Contract) -> None:
+    """Two records written out byte by byte, so that the layouts above are checked too."""
+    move = (
+        b"\x16"
+        + (5).to_bytes(8, "big")  # fee
+        + (2**20 - 2).to_bytes(4, "big")  # from
+        + (0).to_bytes(2, "big")  # token
+        + (10**18).to_bytes(16, "big")  # amount
+    )
+    assert (
+        move
+        == HYBRID[0x16].example(**{"fee": 5, "from": 2**20 - 2, "token": 0, "amount": 10**18})[0]
+    )
+    t0 = 0x16 << 112 | 5 << 48 | (2**20 - 2) << 16
+    game_mint = (
+        b"\x19"
+        + bytes(8)  # fee
+        + (9).to_bytes(8, "big")  # report_id
+        + (3).to_bytes(2, "big")  # collection
+        + (4).to_bytes(4, "big")  # round
+        + (6).to_bytes(4, "big")  # to
+        + (R - 1).to_bytes(32, "big")  # content
+    )
+    t0_mint = 0x19 << 208 | 9 << 80 | 3 << 64 | 4 << 32 | 6
+    inputs, bridge = _walk(harness, [move, game_mint])
+    assert inputs == [ROOT, ROOT + 1, t0, 10**18, 0, ROOT + 1, ROOT + 2, t0_mint, R - 1, 0]
+    assert bridge == 0
 
 
 def test_walk_agrees_with_statement(harness: Contract) -> None:
@@ -75,9 +216,9 @@ def test_bridge_record_fields(harness: Contract) -> None:
     assert harness.functions.withdrawFields(t0).call() == [2**64 - 1, 2**32 - 1, 1]
 
 
-@pytest.mark.parametrize("tx_type", list(TxType))
-def test_invalid_truncated_or_long_record(harness: Contract, tx_type: TxType) -> None:
-    size = pubdata_length(tx_type)
+@pytest.mark.parametrize("tx_type", ALL_TYPES, ids=hex)
+def test_invalid_truncated_or_long_record(harness: Contract, tx_type: int) -> None:
+    size = _length(tx_type)
     record = bytes([tx_type]) + b"\x01" * (size - 1)
     assert len(_walk(harness, [record])[0]) == 5
     assert _error(harness, record[:-1], 1) == ("RecordTruncated", (0,))
@@ -96,7 +237,7 @@ def test_invalid_record_counts(harness: Contract) -> None:
     assert name == "BatchTooLarge"
 
 
-@pytest.mark.parametrize("type_byte", [0x00, 0x0F, 0x16, 0xFF])
+@pytest.mark.parametrize("type_byte", [0x00, 0x0F, 0x1D, 0x20, 0xFF])
 def test_invalid_unknown_type(harness: Contract, type_byte: int) -> None:
     transfer = pubdata(run_vector(VECTORS["transfer"]())["operation"])
     records = transfer + bytes([type_byte]) + b"\x00" * 34
@@ -116,3 +257,55 @@ def test_invalid_wide_field_not_in_the_field(harness: Contract) -> None:
     roots[1] = R.to_bytes(32, "big")
     name, args = revert_error(harness.functions.walk(bytes(mint[:19]) + bytes(32), roots, 1), {})
     assert (name, args) == ("PublicInputOutOfField", (1,))
+
+
+def test_invalid_game_mint_content_not_in_the_field(harness: Contract) -> None:
+    """GameMint's content hash must be below r, as NftMint's (the other fields are by width)."""
+    for content in (R, 2**256 - 1):
+        record, _ = GAME_MINT.example(content=content)
+        assert _error(harness, record, 1) == ("PublicInputOutOfField", (3,))
+        transfer = transfer_record(0, 1, 5)
+        records = transfer + HYBRID[0x1B].example()[0] + record + transfer
+        assert _error(harness, records, 4) == ("PublicInputOutOfField", (5 * 2 + 3,))
+    record, tx_data = GAME_MINT.example(content=R - 1)
+    assert _walk(harness, [record]) == ([ROOT, ROOT + 1, *tx_data], 0)
+
+
+def test_mixed_batch_of_old_and_new_records(harness: Contract) -> None:
+    old = [pubdata(run_vector(VECTORS[name]())["operation"]) for name in VALID]
+    new = [h.example() for h in HYBRID.values()] + [h.largest() for h in HYBRID.values()]
+    # Interleaved: old, new, old, new, … then the rest of the new ones.
+    records: list[bytes] = []
+    expected_tx_data: list[list[int]] = []
+    for i in range(max(len(old), len(new))):
+        if i < len(old):
+            records.append(old[i])
+            expected_tx_data.append(list(tx_data_from_pubdata(old[i])))
+        if i < len(new):
+            records.append(new[i][0])
+            expected_tx_data.append(new[i][1])
+    inputs, bridge = _walk(harness, records)
+    expected = []
+    for i, tx_data in enumerate(expected_tx_data):
+        expected += [ROOT + i, ROOT + i + 1, *tx_data]
+    assert inputs == expected
+    marked = [i for i in range(len(records)) if bridge >> i & 1]
+    assert marked == [i for i, r in enumerate(records) if r[0] in (0x14, 0x15)]
+    assert len(marked) == 2
+
+
+def test_rollup_accepts_a_batch_of_hybrid_records(w3: Web3, vkey_json: str) -> None:
+    """Through `submitBatch` (its proof check a switch): the hybrid's records are data only, the
+    root moves and only the Withdraw among them acts on L1."""
+    rollup: L1Rollup = deploy(w3, vkey_json, 1, Validators((1,)), artifact="RollupWithoutProofs")
+    recipient = bytes.fromhex("5a" * 20)
+    records = [h.example()[0] for h in HYBRID.values()]
+    records.insert(3, withdraw_record(1, recipient, 7))
+    records.append(transfer_record(0, 1, 5))
+    batch = made_up_batch(rollup, records)
+    rollup.submit(batch)
+    f = rollup.contract.functions
+    assert int.from_bytes(rollup.state()[0], "big") == 1 + len(records)
+    assert f.batchCount().call() == 1
+    assert f.withdrawalCount().call() == 1
+    assert tuple(f.withdrawalOf(0).call()) == (Web3.to_checksum_address(recipient), 7)

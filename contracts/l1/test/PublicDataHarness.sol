@@ -3,8 +3,8 @@ pragma solidity 0.8.28;
 
 import {PublicData} from "../PublicData.sol";
 
-/// TEST ONLY: `PublicData`'s record walk, exposed so that tests compare it with
-/// `zkbraid.proving.statement.tx_data_from_pubdata` record by record.
+/// TEST ONLY: `PublicData`'s record walk, exposed so that tests compare it record by record with
+/// `zkbraid.proving.statement.tx_data_from_pubdata` and with records built by hand.
 contract PublicDataHarness {
     /// `PublicData.walk` of n records and n + 1 roots.
     function walk(bytes calldata records, bytes32[] calldata roots, uint256 n)
