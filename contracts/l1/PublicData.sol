@@ -17,7 +17,7 @@ import {Groth16Batch} from "./Groth16Batch.sol";
 ///     MoveToFast       0x16 ‖ fee 8 ‖ from 4 ‖ token 2                            ‖ amount 16                   31
 ///     MoveFromFast     0x17 ‖ fee 8 ‖ exit_id 8 ‖ to 4 ‖ token 2                  ‖ amount 16                   39
 ///     CreateCollection 0x18 ‖ fee 8 ‖ creator 4 ‖ collection 2 ‖ cap 4            ‖ minter 20                   39
-///     GameMint         0x19 ‖ fee 8 ‖ report_id 8 ‖ collection 2 ‖ round 4 ‖ to 4 ‖ content 32                  59
+///     GameMint         0x19 ‖ fee 8 ‖ report_id 8 ‖ collection 2 ‖ round 4 ‖ to 4 ‖ content 32 ‖ game 20      79
 ///     NftList          0x1A ‖ fee 8 ‖ owner 4 ‖ nft 4 ‖ token 2 ‖ expiry 8        ‖ price 16                    43
 ///     NftCancel        0x1B ‖ fee 8 ‖ owner 4 ‖ nft 4                                                           17
 ///     NftBuy           0x1C ‖ fee 8 ‖ buyer 4 ‖ nft 4 ‖ token 2 ‖ time 8          ‖ price 16                    43
@@ -198,13 +198,13 @@ library PublicData {
                     size := 39
                 }
                 case 0x19 {
-                    // GameMint: 27 ‖ 32
+                    // GameMint: 27 ‖ 32 ‖ 20
                     mstore(add(out, 0x40), shr(40, word))
                     word := calldataload(add(at, 27))
                     err := or(err, shl(255, gt(word, RM1)))
                     mstore(add(out, 0x60), word)
-                    mstore(add(out, 0x80), 0)
-                    size := 59
+                    mstore(add(out, 0x80), shr(96, calldataload(add(at, 59))))
+                    size := 79
                 }
                 case 0x1a {
                     // NftList: 27 ‖ 16

@@ -89,8 +89,8 @@ HYBRID = {
             "GameMint",
             0x19,
             (("fee", 8), ("report_id", 8), ("collection", 2), ("round", 4), ("to", 4)),
-            (("content", 32),),
-            59,
+            (("content", 32), ("game", 20)),
+            79,
         ),
         Hybrid(
             "NftList",
@@ -174,6 +174,7 @@ def test_hybrid_record_fields_by_hand(harness: Contract) -> None:
         == HYBRID[0x16].example(**{"fee": 5, "from": 2**20 - 2, "token": 0, "amount": 10**18})[0]
     )
     t0 = 0x16 << 112 | 5 << 48 | (2**20 - 2) << 16
+    game = bytes.fromhex("00" + "c0ffee" * 6 + "01")  # the reporting game's address
     game_mint = (
         b"\x19"
         + bytes(8)  # fee
@@ -182,10 +183,13 @@ def test_hybrid_record_fields_by_hand(harness: Contract) -> None:
         + (4).to_bytes(4, "big")  # round
         + (6).to_bytes(4, "big")  # to
         + (R - 1).to_bytes(32, "big")  # content
+        + game  # game
     )
+    assert len(game_mint) == 79
     t0_mint = 0x19 << 208 | 9 << 80 | 3 << 64 | 4 << 32 | 6
+    game_int = int.from_bytes(game, "big")
     inputs, bridge = _walk(harness, [move, game_mint])
-    assert inputs == [ROOT, ROOT + 1, t0, 10**18, 0, ROOT + 1, ROOT + 2, t0_mint, R - 1, 0]
+    assert inputs == [ROOT, ROOT + 1, t0, 10**18, 0, ROOT + 1, ROOT + 2, t0_mint, R - 1, game_int]
     assert bridge == 0
 
 
@@ -269,6 +273,23 @@ def test_invalid_game_mint_content_not_in_the_field(harness: Contract) -> None:
         assert _error(harness, records, 4) == ("PublicInputOutOfField", (5 * 2 + 3,))
     record, tx_data = GAME_MINT.example(content=R - 1)
     assert _walk(harness, [record]) == ([ROOT, ROOT + 1, *tx_data], 0)
+    # The game (20 bytes, always below r) is not checked: all ones is an input as it is.
+    record, tx_data = GAME_MINT.example(content=R - 1, game=2**160 - 1)
+    assert tx_data[2] == 2**160 - 1
+    assert _walk(harness, [record]) == ([ROOT, ROOT + 1, *tx_data], 0)
+
+
+def test_game_mint_without_its_game_is_truncated(harness: Contract) -> None:
+    """A GameMint record of the layout before the game was added (59 bytes) is refused: alone,
+    last in a batch, or followed by a record (whose first 20 bytes it then takes as the game)."""
+    record, _ = GAME_MINT.example()
+    old = record[:59]
+    assert _error(harness, old, 1) == ("RecordTruncated", (0,))
+    transfer = transfer_record(0, 1, 5)
+    assert _error(harness, transfer + old, 2) == ("RecordTruncated", (len(transfer),))
+    # Followed by a Transfer, the walk takes the Transfer's first 20 bytes as the game and finds
+    # no record type (an amount byte, 0) where the next record should start.
+    assert _error(harness, old + transfer, 2) == ("UnknownRecordType", (79, 0))
 
 
 def test_mixed_batch_of_old_and_new_records(harness: Contract) -> None:
