@@ -8,6 +8,7 @@ from typing import Any
 from zkbraid.api.braid_methods import tx_status
 from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
 from zkbraid.api.view import NodeView
+from zkbraid.hybrid import ownership
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.records import JobKind, JobStatus
 
@@ -135,6 +136,30 @@ def build(node: NodeView) -> dict[str, Any]:
             "job": job,
         }
 
+    def get_ownership_witness(params: Params) -> dict[str, Any]:
+        """What an ownership proof (zkbraid.hybrid.ownership) of `account` owning an NFT of
+        `collection` needs from the state at the latest committed root: the root's preimage, the
+        account's and the NFT's leaves and openings. The NFT is `nftId`, or else the lowest-id
+        NFT of the collection the account owns. Raises AccountNotFound, NftNotFound,
+        NftNotOwned, NftNotInCollection, NoOwnedNft."""
+        ref = param(params, 0, "account")
+        collection = quantity(param(params, 1, "collection"), "collection")
+        wanted = param(params, 2, "nftId", None)
+        with node.lock:
+            index = account_index(ref)
+            if index is None:
+                raise ownership.AccountNotFound(f"no ZK account {ref}")
+            zk = node.state.zk
+            if wanted is None:
+                nft_id = ownership.find_owned_nft(zk, index, collection)
+            else:
+                nft_id = quantity(wanted, "nftId")
+            openings = ownership.OwnershipOpenings.from_state(zk, index, nft_id)
+        if openings.nft.owner != index:
+            raise ownership.NftNotOwned(f"NFT {nft_id} is not owned by account {index}")
+        ownership.check_nft_in_collection(openings, collection)
+        return {"nftId": nft_id, "openings": openings.to_json_dict()}
+
     def submit_proof(params: Params) -> str:
         """Submits a signed proof submission (market.transactions.SubmitProof encoding)."""
         raw = hex_bytes(param(params, 0, "submission"), "submission")
@@ -151,5 +176,6 @@ def build(node: NodeView) -> dict[str, Any]:
         "zk_getCollection": get_collection,
         "zk_getTransaction": get_transaction,
         "zk_getRoot": get_root,
+        "zk_getOwnershipWitness": get_ownership_witness,
         "zk_getFeeSchedule": fee_schedule,
     }

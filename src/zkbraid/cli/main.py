@@ -21,6 +21,7 @@ from zkbraid.cli import agent as agent_cli
 from zkbraid.cli import batches as batches_cli
 from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import output as out
+from zkbraid.cli import ownership as ownership_cli
 from zkbraid.cli.wallets import load_wallet
 from zkbraid.errors import BraidError
 from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
@@ -685,6 +686,7 @@ def build_parser() -> argparse.ArgumentParser:
     ns = n.add_parser("show", help="an NFT's owner, collection and content")
     ns.add_argument("nft", type=int)
     ns.set_defaults(func=cmd_zk_nft_show)
+    ownership_cli.add_parser(z)
     return p
 
 

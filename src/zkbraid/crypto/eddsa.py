@@ -135,6 +135,17 @@ class PrivateKey:
         point = from_ecpoint(mul_base8(self._scalar >> 3))
         return PublicKey(point.x, point.y)
 
+    def secret_scalar(self) -> int:
+        """The key's secret scalar s < SUB_ORDER with public_key = s·Base8.
+
+        It is `(scalar >> 3) mod SUB_ORDER`: Base8 has order SUB_ORDER, so the reduction keeps
+        the public key, and it makes s the one scalar below the order for this key (the pruned
+        `scalar >> 3` is at least 2^251, above the order). Ownership proofs
+        (circuits/ownership.circom) take it as their private input and hash it into their
+        nullifier, which is therefore unique per key. It is as secret as the private key.
+        """
+        return (self._scalar >> 3) % SUB_ORDER
+
     def sign(self, message: int) -> Signature:
         """Signs the field element `message`; raises `NotAFieldElement` if it is >= r."""
         pk = self.public_key

@@ -1,13 +1,16 @@
-"""Builds the circuit and its development keys, cached by the circuit's digest (artifacts.py).
+"""Builds the circuits and their development keys, cached by each circuit's digest (artifacts.py).
 
-    python -m zkbraid.proving.build            compile (circom --O2) and make dev keys
+    python -m zkbraid.proving.build            compile (circom --O2) and make dev keys of both
+                                               circuits (the transaction's, then the ownership's)
+    python -m zkbraid.proving.build --circuit ownership   one circuit only (zk_tx | ownership)
     python -m zkbraid.proving.build --compile-only
     python -m zkbraid.proving.build --info     where the artifacts are, and what they hold
 
-Steps, each skipped when its result is already in the cache:
+Steps, for each circuit, each skipped when its result is already in the cache:
 
-1. compile `circuits/zk_tx.circom` for the chain parameters with circom 2 (`--O2`): the .r1cs,
-   the witness generator (.wasm) and the symbols (about 40 s here);
+1. compile `circuits/<name>.circom` for the chain parameters with circom 2 (`--O2`): the .r1cs,
+   the witness generator (.wasm) and the symbols (about 40 s here for zk_tx, 10 s for
+   ownership);
 2. the Groth16 setup from the powers of tau (`snarkjs groth16 setup`, several minutes);
 3. one phase-2 contribution: the public beacon `sha256(DEV_KEYS_BEACON_TEXT)` with 2^10
    iterations (`snarkjs zkey beacon`);
@@ -50,7 +53,7 @@ from typing import Literal
 
 from zkbraid.proving.artifacts import (
     BEACON_ITERATIONS_EXP,
-    CIRCUIT_NAME,
+    CIRCUITS,
     CIRCUITS_DIR,
     DEV_KEYS,
     DEV_KEYS_BEACON_TEXT,
@@ -58,17 +61,17 @@ from zkbraid.proving.artifacts import (
     DEV_PTAU_BEACON_TEXT,
     DEV_PTAU_SHA256,
     LOCAL_DEV_PTAU_NAME,
-    MAIN_NAME,
     NODE_MODULES,
     PTAU_POWER,
     SHARED_DEV_PTAU,
+    ZK_TX,
+    Circuit,
     CircuitKeys,
     beacon_hash,
     build_root,
     circuit_digest,
     circuit_dir,
     find_keys,
-    main_source,
     read_r1cs_info,
     tool_versions,
 )
@@ -156,13 +159,14 @@ def compile_circuit(
     *,
     progress: Progress = stderr_progress,
     simplification: Literal["O2", "O1"] = "O2",
+    circuit: Circuit = ZK_TX,
 ) -> Path:
-    """Compiles the circuit for `params` into its cache directory (or finds it there).
+    """Compiles `circuit` for `params` into its cache directory (or finds it there).
 
     `simplification` "O1" is for tests of parameter variants only (artifacts.circuit_dir).
     Raises `ToolError` if circom fails or the circuit outgrows the powers of tau.
     """
-    final = circuit_dir(params, simplification)
+    final = circuit_dir(params, simplification, circuit)
     manifest_path = final / "manifest.json"
     if manifest_path.is_file():
         return final
@@ -170,24 +174,24 @@ def compile_circuit(
         if manifest_path.is_file():
             return final
         tmp = _fresh_dir(final)
-        main = tmp / f"{MAIN_NAME}.circom"
-        main.write_text(main_source(params))
+        main = tmp / f"{circuit.main_name}.circom"
+        main.write_text(circuit.main_source(params))
         progress(
-            f"compiling circuits/{CIRCUIT_NAME}.circom with circom 2 --{simplification} "
-            "(about a minute)"
+            f"compiling circuits/{circuit.name}.circom with circom 2 --{simplification} "
+            "(up to a minute)"
         )
         started = time.monotonic()
         run_circom(main, tmp, simplification=simplification, progress=progress)
-        info = read_r1cs_info(tmp / f"{MAIN_NAME}.r1cs")
+        info = read_r1cs_info(tmp / f"{circuit.main_name}.r1cs")
         # --O1 keeps the linear constraints (about twice as many): such builds get no keys.
         if simplification == "O2" and info.n_constraints + info.n_public + 1 > 1 << PTAU_POWER:
             raise ToolError(
-                f"the circuit has {info.n_constraints} constraints: more than the 2^{PTAU_POWER} "
-                "powers of tau can set up"
+                f"the {circuit.name} circuit has {info.n_constraints} constraints: more than "
+                f"the 2^{PTAU_POWER} powers of tau can set up"
             )
         manifest = {
-            "circuit": CIRCUIT_NAME,
-            "digest": circuit_digest(params),
+            "circuit": circuit.name,
+            "digest": circuit_digest(params, circuit),
             "params": _params_json(params),
             "constraints": info.n_constraints,
             "wires": info.n_wires,
@@ -333,29 +337,32 @@ def build_dev_keys(
     *,
     progress: Progress = stderr_progress,
     force: bool = False,
+    circuit: Circuit = ZK_TX,
 ) -> CircuitKeys:
-    """Compiles the circuit and makes its INSECURE development keys, unless cached.
+    """Compiles `circuit` and makes its INSECURE development keys, unless cached.
 
     Returns the keys (`CircuitKeys.insecure` is True). Raises `ToolError` when a tool fails.
     """
-    directory = compile_circuit(params, progress=progress)
+    directory = compile_circuit(params, progress=progress, circuit=circuit)
     keys_dir = directory / "keys" / DEV_KEYS
     if not force:
         with contextlib.suppress(ArtifactsMissing):
-            return find_keys(params, DEV_KEYS)
+            return find_keys(params, DEV_KEYS, circuit)
     with _locked(directory / "keys" / f"{DEV_KEYS}.lock"):
         if not force:
             with contextlib.suppress(ArtifactsMissing):
-                return find_keys(params, DEV_KEYS)
+                return find_keys(params, DEV_KEYS, circuit)
         ptau = dev_ptau(progress=progress)
         tmp = _fresh_dir(keys_dir)
-        final = tmp / f"{CIRCUIT_NAME}.zkey"
+        final = tmp / f"{circuit.name}.zkey"
         vkey = tmp / "verification_key.json"
         started = time.monotonic()
-        make_dev_zkey(directory / f"{MAIN_NAME}.r1cs", ptau, final, vkey, progress=progress)
+        r1cs = directory / f"{circuit.main_name}.r1cs"
+        make_dev_zkey(r1cs, ptau, final, vkey, progress=progress)
         vk_hash = verifying_key_hash(vkey.read_text())
         keys_manifest = {
             "name": DEV_KEYS,
+            "circuit": circuit.name,
             "insecure": True,
             "procedure": DEV_KEYS_PROCEDURE,
             "ptau": str(ptau),
@@ -386,50 +393,70 @@ def build_dev_keys(
             shutil.rmtree(keys_dir)
         tmp.rename(keys_dir)
         progress(
-            f"dev keys ready in {keys_manifest['build_seconds']} s -> {keys_dir} "
+            f"{circuit.name} dev keys ready in {keys_manifest['build_seconds']} s -> {keys_dir} "
             f"(verifying key hash 0x{vk_hash.hex()}; INSECURE: development only)"
         )
-    return find_keys(params, DEV_KEYS)
+    return find_keys(params, DEV_KEYS, circuit)
+
+
+def _circuits(name: str) -> tuple[Circuit, ...]:
+    return CIRCUITS if name == "all" else tuple(c for c in CIRCUITS if c.name == name)
+
+
+def _info(params: ZkParams, circuit: Circuit) -> None:
+    directory = circuit_dir(params, circuit=circuit)
+    print(f"[{circuit.name}]")
+    print(f"circuit digest  {circuit_digest(params, circuit)}")
+    print(f"directory       {directory}")
+    manifest = directory / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        print(f"constraints     {data['constraints']:,}")
+    else:
+        print("not compiled yet")
+    try:
+        keys = find_keys(params, DEV_KEYS, circuit)
+        print(f"dev keys        {keys.keys_dir} (INSECURE)")
+        print(f"verifying key   0x{keys.verifying_key_hash.hex()} (verifying_key_hash)")
+    except ArtifactsMissing:
+        print("dev keys        not built yet")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m zkbraid.proving.build",
-        description="Compile the ZK-chain circuit and make its (INSECURE) development keys.",
+        description="Compile the ZK-chain circuits (the transaction's and the ownership proof's)"
+        " and make their (INSECURE) development keys.",
+    )
+    parser.add_argument(
+        "--circuit",
+        choices=["all", *(c.name for c in CIRCUITS)],
+        default="all",
+        help="which circuit (default: all)",
     )
     parser.add_argument("--compile-only", action="store_true", help="compile, make no keys")
     parser.add_argument("--force", action="store_true", help="make new dev keys even if cached")
     parser.add_argument("--info", action="store_true", help="show the cache, build nothing")
     args = parser.parse_args(argv)
     params = DEFAULT_PARAMS
+    circuits = _circuits(args.circuit)
     try:
         if args.info:
-            directory = circuit_dir(params)
-            print(f"circuit digest  {circuit_digest(params)}")
-            print(f"directory       {directory}")
-            manifest = directory / "manifest.json"
-            if manifest.is_file():
-                data = json.loads(manifest.read_text())
-                print(f"constraints     {data['constraints']:,}")
-            else:
-                print("not compiled yet")
-            try:
-                keys = find_keys(params, DEV_KEYS)
-                print(f"dev keys        {keys.keys_dir} (INSECURE)")
-                print(f"verifying key   0x{keys.verifying_key_hash.hex()} (verifying_key_hash)")
-            except ArtifactsMissing:
-                print("dev keys        not built yet")
+            for circuit in circuits:
+                _info(params, circuit)
             return 0
         started = time.monotonic()
-        if args.compile_only:
-            compile_circuit(params)
-        else:
-            keys = build_dev_keys(params, force=args.force)
+        for circuit in circuits:
+            if args.compile_only:
+                compile_circuit(params, circuit=circuit)
+                continue
+            keys = build_dev_keys(params, force=args.force, circuit=circuit)
             stderr_progress(
-                f"{keys.n_constraints:,} constraints; keys in {keys.keys_dir} "
+                f"{circuit.name}: {keys.n_constraints:,} constraints; keys in {keys.keys_dir} "
                 "(development keys: INSECURE)"
             )
-            print(f"verifying key hash 0x{keys.verifying_key_hash.hex()}")
+            label = "" if circuit is ZK_TX else f"{circuit.name} "
+            print(f"{label}verifying key hash 0x{keys.verifying_key_hash.hex()}")
         stderr_progress(f"done in {time.monotonic() - started:.1f} s")
         return 0
     except (ToolError, ArtifactsMissing) as exc:

@@ -23,6 +23,10 @@ destroyed their secret. The procedure, run with `python -m zkbraid.proving.cerem
 
 The same .zkey then serves the native prover (groth16py imports it), the browser prover
 (snarkjs) and the Solidity verifier (exported from its verification key).
+
+Each circuit has its own ceremony (`--circuit zk_tx`, the default, or `--circuit ownership`), in
+its own working directory: the transcript names the circuit, and `install` refuses a ceremony
+made for another circuit's .r1cs.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkbraid.proving.artifacts import CIRCUIT_NAME, MAIN_NAME, CircuitKeys, find_keys
+from zkbraid.proving.artifacts import CIRCUITS, ZK_TX, Circuit, CircuitKeys, find_keys
 from zkbraid.proving.build import compile_circuit, sha256_file
 from zkbraid.proving.errors import ProvingError, ToolError
 from zkbraid.proving.tools import Progress, snarkjs, stderr_progress
@@ -82,8 +86,15 @@ class Ceremony:
 
     # Steps
 
-    def init(self, r1cs: Path, ptau: Path, *, progress: Progress = stderr_progress) -> Path:
-        """Starts a ceremony: the initial key from the circuit and a phase-1 file."""
+    def init(
+        self,
+        r1cs: Path,
+        ptau: Path,
+        *,
+        progress: Progress = stderr_progress,
+        circuit: Circuit = ZK_TX,
+    ) -> Path:
+        """Starts a ceremony: the initial key from `circuit`'s .r1cs and a phase-1 file."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.transcript_path.exists():
             raise CeremonyError(f"{self.directory} already holds a ceremony")
@@ -92,6 +103,7 @@ class Ceremony:
         snarkjs("groth16", "setup", r1cs, ptau, out, what="groth16 setup", progress=progress)
         self._save(
             {
+                "circuit": circuit.name,
                 "r1cs": str(r1cs),
                 "r1cs_sha256": sha256_file(r1cs),
                 "ptau": str(ptau),
@@ -155,9 +167,11 @@ class Ceremony:
         params: ZkParams = DEFAULT_PARAMS,
         install: bool = True,
         progress: Progress = stderr_progress,
+        circuit: Circuit = ZK_TX,
     ) -> Path:
         """Applies the public beacon, verifies the final key, exports its verification key and
-        (with `install`) installs the key set for `params`. Returns the final zkey."""
+        (with `install`) installs the key set of `circuit` for `params`. Returns the final
+        zkey."""
         transcript = self.transcript()
         if not transcript["contributions"]:
             raise CeremonyError("a ceremony needs at least one contribution before the beacon")
@@ -177,24 +191,31 @@ class Ceremony:
         transcript["final_zkey_sha256"] = sha256_file(final)
         self._save(transcript)
         if install:
-            install_keys(self, keys_name, params)
+            install_keys(self, keys_name, params, circuit)
         return final
 
 
-def install_keys(ceremony: Ceremony, name: str, params: ZkParams = DEFAULT_PARAMS) -> CircuitKeys:
-    """Copies a finalized ceremony's key set next to the compiled circuit for `params`.
+def install_keys(
+    ceremony: Ceremony, name: str, params: ZkParams = DEFAULT_PARAMS, circuit: Circuit = ZK_TX
+) -> CircuitKeys:
+    """Copies a finalized ceremony's key set next to the compiled `circuit` for `params`.
 
     Raises `CeremonyError` if the ceremony is not finalized or was made for another circuit.
     """
     transcript = ceremony.transcript()
     if transcript.get("beacon") is None:
         raise CeremonyError("finalize the ceremony before installing its keys")
-    directory = compile_circuit(params)
-    if sha256_file(directory / f"{MAIN_NAME}.r1cs") != transcript["r1cs_sha256"]:
+    # Transcripts from before the ownership circuit name none: they are the transaction's.
+    if transcript.get("circuit", ZK_TX.name) != circuit.name:
+        raise CeremonyError(
+            f"the ceremony was made for the {transcript['circuit']} circuit, not {circuit.name}"
+        )
+    directory = compile_circuit(params, circuit=circuit)
+    if sha256_file(directory / f"{circuit.main_name}.r1cs") != transcript["r1cs_sha256"]:
         raise CeremonyError("the ceremony was made for another circuit than this tree's")
     keys_dir = directory / "keys" / name
     keys_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ceremony.directory / "final.zkey", keys_dir / f"{CIRCUIT_NAME}.zkey")
+    shutil.copyfile(ceremony.directory / "final.zkey", keys_dir / f"{circuit.name}.zkey")
     shutil.copyfile(
         ceremony.directory / "verification_key.json", keys_dir / "verification_key.json"
     )
@@ -209,7 +230,7 @@ def install_keys(ceremony: Ceremony, name: str, params: ZkParams = DEFAULT_PARAM
         "installed_at": int(time.time()),
     }
     (keys_dir / "keys.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return find_keys(params, name)
+    return find_keys(params, name, circuit)
 
 
 def _contribution_hash(output: str) -> str:
@@ -226,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dir", type=Path, default=Path("ceremony"), help="working directory")
+    parser.add_argument(
+        "--circuit",
+        choices=[c.name for c in CIRCUITS],
+        default=ZK_TX.name,
+        help="the circuit whose keys the ceremony makes (default zk_tx; one directory each)",
+    )
     sub = parser.add_subparsers(dest="step", required=True)
     init = sub.add_parser("init", help="initial key from the circuit and a phase-1 ptau")
     init.add_argument("--ptau", type=Path, required=True, help="public multi-party ptau (2^16+)")
@@ -238,10 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     finalize.add_argument("--keys-name", default="production")
     args = parser.parse_args(argv)
     ceremony = Ceremony(args.dir.resolve())
+    circuit = next(c for c in CIRCUITS if c.name == args.circuit)
     try:
         if args.step == "init":
-            directory = compile_circuit(DEFAULT_PARAMS)
-            out = ceremony.init(directory / f"{MAIN_NAME}.r1cs", args.ptau.resolve())
+            directory = compile_circuit(DEFAULT_PARAMS, circuit=circuit)
+            out = ceremony.init(
+                directory / f"{circuit.main_name}.r1cs", args.ptau.resolve(), circuit=circuit
+            )
             print(f"initial key {out} (sha256 {sha256_file(out)}); publish it with the transcript")
         elif args.step == "contribute":
             digest = ceremony.contribute(args.name)
@@ -251,7 +281,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{ceremony.latest()[1]}: the contribution chain verifies")
         else:
             final = ceremony.finalize(
-                args.beacon, iterations_exp=args.iterations_exp, keys_name=args.keys_name
+                args.beacon,
+                iterations_exp=args.iterations_exp,
+                keys_name=args.keys_name,
+                circuit=circuit,
             )
             print(f"final key {final}, installed as keys '{args.keys_name}'")
         return 0

@@ -1,0 +1,1 @@
+"""The hybrid's proofs between the chains: NFT ownership proofs (ownership.py, docs/hybrid.md)."""
