@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams
 from zkbraid.fast.params import FastParams
 from zkbraid.fast.system_contracts import system_genesis_code
+from zkbraid.hybrid.verifier_source import ownership_verifier_runtime
 from zkbraid.market.params import MarketParams
 from zkbraid.settlement.deposits import BridgeParams
 from zkbraid.zk.genesis import ZkGenesis, devnet_genesis
@@ -67,9 +68,8 @@ def devnet(
         fast=replace(
             FastParams(),
             genesis_alloc={a: DEV_FAST_WEI for a in addresses},
-            # The system contracts (docs/hybrid.md). OwnershipVerifier's runtime code goes here
-            # once it is compiled; without it every OwnershipGate.admit reverts.
-            genesis_code=system_genesis_code(verifier_runtime=None),
+            # The system contracts (docs/hybrid.md), the ownership proofs' verifier included.
+            genesis_code=system_genesis_code(verifier_runtime=ownership_verifier_runtime()),
         ),
         timing=timing or BlockTiming(),
         faucet=FaucetParams(enabled=True),
