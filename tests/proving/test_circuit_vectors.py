@@ -23,7 +23,7 @@ import groth16py
 import pytest
 
 from tests.proving.conftest import VariantCircuits
-from tests.unit.zk.vectors import VECTORS, run_vector
+from tests.unit.zk.vectors import VECTOR_TIME, VECTORS, run_vector
 from zkbraid.proving.artifacts import MAIN_NAME, CircuitKeys
 from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
 from zkbraid.proving.errors import CircuitRejected, WitnessError
@@ -116,12 +116,12 @@ def test_circuit_proves(
 ) -> None:
     parts = parts_of(name)
     tx, pre, post = parts["operation"], parts["pre"], parts["post"]
-    witness = build_witness(pre.restore(), tx)
+    witness = build_witness(pre.restore(), tx, VECTOR_TIME)
     assert (witness.old_root, witness.new_root) == (pre.root, post.root)
     if pre.params == DEFAULT:
         proof = g16.prove(ProofJob(tx, witness))
-        assert verifier.verify_transaction(proof, pre.root, post.root, tx)
-        assert not verifier.verify_transaction(proof, pre.root, pre.root, tx)
+        assert verifier.verify_transaction(proof, pre.root, post.root, tx, VECTOR_TIME)
+        assert not verifier.verify_transaction(proof, pre.root, pre.root, tx, VECTOR_TIME)
         return
     directory = variants.directory(pre.params)
     pk, native = native_keys(directory / f"{MAIN_NAME}.r1cs")
@@ -140,7 +140,7 @@ def test_invalid_rejected_by_circuit(
     parts = parts_of(name)
     tx, pre = parts["operation"], parts["pre"]
     try:
-        witness = build_witness(pre.restore(), tx)
+        witness = build_witness(pre.restore(), tx, VECTOR_TIME)
     except WitnessError:
         assert name not in VALIDATOR_ONLY
         return  # no witness, no proof
@@ -198,7 +198,7 @@ def test_invalid_deposit_with_a_fee(dev_keys: CircuitKeys, runner: NodeRunner) -
     _generate(dev_keys, runner, witness)  # the honest one passes
     header, *wide = witness.tx_data
     forged = _forged(witness, fee=1, txData=[header + 2**112, *wide])
-    with pytest.raises(CircuitRejected, match=r"isDeposit \* fee === 0"):
+    with pytest.raises(CircuitRejected, match=r"isSystem \* fee === 0"):
         _generate(dev_keys, runner, forged)
 
 

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from zkbraid.errors import InsufficientFunds
 from zkbraid.zk.transactions import (
-    Deposit,
+    CreateCollection,
+    MoveToFast,
+    NftBuy,
+    NftCancel,
+    NftList,
     NftMint,
     NftTransfer,
     RegisterKey,
@@ -34,6 +38,11 @@ class FeeSchedule:
     nft_mint: int = ONE_ZKPOW // 50
     nft_transfer: int = ONE_ZKPOW // 100
     withdraw: int = ONE_ZKPOW // 100
+    move_to_fast: int = ONE_ZKPOW // 100
+    create_collection: int = ONE_ZKPOW // 10
+    nft_list: int = ONE_ZKPOW // 100
+    nft_cancel: int = ONE_ZKPOW // 100
+    nft_buy: int = ONE_ZKPOW // 100
 
     def minimum(self, tx: ZkTransaction) -> int:
         """The schedule's minimum fee for `tx`'s type."""
@@ -47,9 +56,19 @@ class FeeSchedule:
             return self.nft_transfer
         if isinstance(tx, Withdraw):
             return self.withdraw
-        if isinstance(tx, Deposit):
-            return 0  # paid for on L1; nobody on the ZK chain signs it
-        raise TypeError(type(tx))
+        if isinstance(tx, MoveToFast):
+            return self.move_to_fast
+        if isinstance(tx, CreateCollection):
+            return self.create_collection
+        if isinstance(tx, NftList):
+            return self.nft_list
+        if isinstance(tx, NftCancel):
+            return self.nft_cancel
+        if isinstance(tx, NftBuy):
+            return self.nft_buy
+        # Deposit, MoveFromFast, GameMint: system transactions, paid for on L1 or the fast
+        # chain; nobody on the ZK chain signs them
+        return 0
 
     def check(self, tx: ZkTransaction) -> None:
         """Raises FeeTooLow when `tx` offers less than its type's minimum."""

@@ -42,9 +42,9 @@ from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
 from zkbraid.settlement.observation import L1Observation
 from zkbraid.zk.genesis import ZkGenesis
-from zkbraid.zk.params import BRIDGE_TOKEN
+from zkbraid.zk.params import BRIDGE_TOKEN, MOVE_TOKEN
 from zkbraid.zk.state import ZkState
-from zkbraid.zk.transactions import Deposit
+from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast
 
 log = logging.getLogger("zkbraid.app")
 
@@ -185,12 +185,20 @@ class BraidApp:
         zk_due = (zk_txs or news or timing.zk_empty_blocks) and (
             zk_elapsed >= timing.zk_block_interval_ms
         )
-        if zk_due or len(zk_txs) >= timing.zk_max_txs:
+        # The fast chain's exits and prizes are paid and minted within a few fast blocks.
+        from_fast = self._from_fast()
+        hybrid_due = bool(from_fast) and zk_elapsed >= timing.zk_hybrid_interval_ms
+        if zk_due or hybrid_due or len(zk_txs) >= timing.zk_max_txs:
             extra = b"" if observation is None else observation.encode()
-            body = [*deposits, *zk_txs][: timing.zk_max_txs]
+            body = [*deposits, *from_fast, *zk_txs][: timing.zk_max_txs]
             return [block_marker(ChainKind.ZK, extra), *body]
         fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
-        wanted = fast_txs or timing.fast_empty_blocks or self.market.due(height, time_ms)
+        wanted = (
+            fast_txs
+            or timing.fast_empty_blocks
+            or self.market.due(height, time_ms)
+            or self.state.hybrid.has_fast_news()
+        )
         if wanted and fast_elapsed >= timing.fast_block_interval_ms:
             return [block_marker(ChainKind.FAST), *self._fitting_fast_txs(fast_txs)]
         return []
@@ -228,6 +236,30 @@ class BraidApp:
             )
             deposits.append(wrap(TxKind.ZK, tx.encode()))
         return observation, deposits
+
+    def _from_fast(self) -> list[bytes]:
+        """A MoveFromFast for every pending fast-chain exit and a GameMint for every pending
+        prize (sequencer/hybrid.py), in id order."""
+        zk, hybrid, chain_id = self.state.zk, self.state.hybrid, self.params.zk.chain_id
+        txs: list[bytes] = []
+        for e in hybrid.pending_exits():
+            move = MoveFromFast(chain_id, e.exit_id, e.zk_account, MOVE_TOKEN, e.amount)
+            txs.append(wrap(TxKind.ZK, move.encode()))
+        for p in hybrid.pending_prizes():
+            to_index = zk.account_index(p.winner)
+            if to_index is None:  # refused when observed; never pending
+                continue
+            mint = GameMint(
+                chain_id,
+                p.report_id,
+                p.collection,
+                p.round,
+                to_index,
+                int.from_bytes(p.content_hash, "big"),
+                p.game,
+            )
+            txs.append(wrap(TxKind.ZK, mint.encode()))
+        return txs
 
     def _fitting_fast_txs(self, candidates: list[bytes]) -> list[bytes]:
         """The longest prefix of the candidates within the block's transaction count and gas

@@ -28,7 +28,7 @@ DEV_VALIDATOR_INDEX = 9
 """The dev account whose key is the solo devnet's validator key: it attests batches' data on L1
 (the rollup's validator set at deployment)."""
 DEV_VERIFYING_KEY_HASH = bytes.fromhex(
-    "9d4d3a2393237ec605bab2a051bba956ecc3b0f7d12fecb2a50cd3ca7a6cf61d"
+    "2ff5b23634cb5b1bfd02fb9106c5edb94f381abb3b600ee4889661bd28a00a85"
 )
 """The hash of the development keys' verifying key (proving/verifying_key.py): the dev keys are
 reproducible (proving/build.py: the shared dev powers of tau and a fixed public beacon), so every

@@ -29,7 +29,7 @@ from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock, ProposerOnly
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.proof_acceptance import check_submission
 from zkbraid.sequencer.state import SequencerState
-from zkbraid.zk.transactions import Deposit, RegisterKey, ZkTransaction
+from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast, RegisterKey, ZkTransaction
 
 MAX_DROPPED = 10_000
 
@@ -137,6 +137,11 @@ class Mempool:
                 f"L1 deposit {tx.deposit_id} is credited by the proposer's Deposit transaction;"
                 " there is nothing to submit"
             )
+        if isinstance(tx, MoveFromFast | GameMint):
+            raise ProposerOnly(
+                f"a {type(tx).__name__} is made by the proposer from the fast chain's "
+                "receipts (an exit, a game's report); there is nothing to submit"
+            )
         if isinstance(tx, RegisterKey):
             if tx.eth_address in self._registering:
                 raise AlreadyKnown("a key registration for this address is already pending")
@@ -150,6 +155,9 @@ class Mempool:
             tx,
             pending_nonce=nonce,
             pending_fees=self._fees,
+            # the next block's time is at least the last one's: an NftBuy of a listing that
+            # has expired by then is refused here
+            time_s=0 if state.head is None else state.head.timestamp_ms // 1000,
         )
         self._fees[payer] = self._fees.get(payer, 0) + tx.fee
         if isinstance(tx, RegisterKey):

@@ -22,7 +22,7 @@ from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.errors import JobMismatch, MalformedProof, SelfCheckFailed, WitnessError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.proof import Proof
-from zkbraid.proving.statement import MalformedPubdata, public_inputs
+from zkbraid.proving.statement import BlockTimeMissing, MalformedPubdata, public_inputs
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.witness import ProofWitness
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
@@ -100,9 +100,13 @@ class Prover:
         `CircuitRejected` if the circuit refuses the witness (no valid transition),
         `SelfCheckFailed` if the back end's proof does not verify, `ToolError` if a tool fails.
         """
+        # An NftBuy's statement holds its block's time, which its witness carries.
+        time_s = job.witness.inputs.get("time")
         try:
-            expected = public_inputs(job.old_root, job.new_root, job.tx)
-        except MalformedPubdata as exc:
+            expected = public_inputs(
+                job.old_root, job.new_root, job.tx, time_s if isinstance(time_s, int) else None
+            )
+        except (MalformedPubdata, BlockTimeMissing) as exc:
             raise JobMismatch(f"the transaction cannot be proven: {exc}") from None
         if job.witness.public_inputs() != expected:
             raise JobMismatch("the witness's public data is not the transaction's")

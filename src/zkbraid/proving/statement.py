@@ -17,6 +17,21 @@ fields:
                       ‖ recipient (20) ‖ amount (16)                                59 bytes
     Withdraw     0x15 ‖ fee (8) ‖ from (4) ‖ token (2) ‖ l1_recipient (20) ‖ amount (16) 51 bytes
 
+and the hybrid's (docs/hybrid.md):
+
+    MoveToFast       0x16 ‖ fee (8) ‖ from (4) ‖ token (2)             ‖ amount (16)     31 bytes
+    MoveFromFast     0x17 ‖ fee (8, 0) ‖ exit_id (8) ‖ to (4) ‖ token (2) ‖ amount (16) 39 bytes
+    CreateCollection 0x18 ‖ fee (8) ‖ creator (4) ‖ collection (2) ‖ cap (4) ‖ minter (20) 39
+    GameMint         0x19 ‖ fee (8, 0) ‖ report_id (8) ‖ collection (2) ‖ round (4) ‖ to (4)
+                          ‖ content (32) ‖ game (20)                                 79 bytes
+    NftList          0x1A ‖ fee (8) ‖ owner (4) ‖ nft (4) ‖ token (2) ‖ expiry (8) ‖ price (16) 43
+    NftCancel        0x1B ‖ fee (8) ‖ owner (4) ‖ nft (4)                                17 bytes
+    NftBuy           0x1C ‖ fee (8) ‖ buyer (4) ‖ nft (4) ‖ token (2) ‖ time (8) ‖ price (16)  43
+
+NftBuy's `time` is the ZK block's time in seconds, which its rule reads (time <= the listing's
+expiry): the validators compute the statement with their block's time, so a proof made for
+another time does not verify.
+
     tx_data[0] = the header as a big-endian integer (at most 29 bytes)
     tx_data[1] = the first wide field (pk_x, amount, content hash, recipient), else 0
     tx_data[2] = the second wide field (pk_y, a deposit's or withdrawal's amount), else 0
@@ -37,12 +52,20 @@ from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.errors import MalformedInput
 from zkbraid.zk.params import ZkParams
 from zkbraid.zk.transactions import (
+    CreateCollection,
     Deposit,
+    GameMint,
+    MoveFromFast,
+    MoveToFast,
+    NftBuy,
+    NftCancel,
+    NftList,
     NftMint,
     NftTransfer,
     RegisterKey,
     Transfer,
     TxType,
+    Withdraw,
     ZkTransaction,
 )
 
@@ -56,6 +79,11 @@ AMOUNT_BYTES = 16
 DEPOSIT_ID_BYTES = 8
 ADDRESS_BYTES = 20
 FIELD_BYTES = 32
+EXIT_ID_BYTES = 8
+REPORT_ID_BYTES = 8
+CAP_BYTES = 4
+ROUND_BYTES = 4
+TIME_BYTES = 8
 
 N_TX_DATA = 3
 N_PUBLIC_INPUTS = 2 + N_TX_DATA
@@ -67,6 +95,18 @@ _HEADER_LENGTHS = {
     TxType.NFT_TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + NFT_BYTES,
     TxType.DEPOSIT: 1 + FEE_BYTES + DEPOSIT_ID_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
     TxType.WITHDRAW: 1 + FEE_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
+    TxType.MOVE_TO_FAST: 1 + FEE_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
+    TxType.MOVE_FROM_FAST: 1 + FEE_BYTES + EXIT_ID_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
+    TxType.CREATE_COLLECTION: 1 + FEE_BYTES + ACCOUNT_BYTES + COLLECTION_BYTES + CAP_BYTES,
+    TxType.GAME_MINT: 1
+    + FEE_BYTES
+    + REPORT_ID_BYTES
+    + COLLECTION_BYTES
+    + ROUND_BYTES
+    + ACCOUNT_BYTES,
+    TxType.NFT_LIST: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES + TIME_BYTES,
+    TxType.NFT_CANCEL: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES,
+    TxType.NFT_BUY: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES + TIME_BYTES,
 }
 _WIDE_LENGTHS: dict[TxType, tuple[int, ...]] = {
     TxType.REGISTER_KEY: (FIELD_BYTES, FIELD_BYTES),
@@ -75,6 +115,13 @@ _WIDE_LENGTHS: dict[TxType, tuple[int, ...]] = {
     TxType.NFT_TRANSFER: (),
     TxType.DEPOSIT: (ADDRESS_BYTES, AMOUNT_BYTES),
     TxType.WITHDRAW: (ADDRESS_BYTES, AMOUNT_BYTES),
+    TxType.MOVE_TO_FAST: (AMOUNT_BYTES,),
+    TxType.MOVE_FROM_FAST: (AMOUNT_BYTES,),
+    TxType.CREATE_COLLECTION: (ADDRESS_BYTES,),
+    TxType.GAME_MINT: (FIELD_BYTES, ADDRESS_BYTES),
+    TxType.NFT_LIST: (AMOUNT_BYTES,),
+    TxType.NFT_CANCEL: (),
+    TxType.NFT_BUY: (AMOUNT_BYTES,),
 }
 
 
@@ -107,11 +154,17 @@ def _be(value: int, width: int, what: str) -> bytes:
     return value.to_bytes(width, "big")
 
 
-def pubdata(tx: ZkTransaction) -> bytes:
+class BlockTimeMissing(MalformedInput):
+    """An NftBuy's record asked for without the ZK block's time it was applied at."""
+
+
+def pubdata(tx: ZkTransaction, time_s: int | None = None) -> bytes:
     """The transaction's public data record (module docstring).
 
-    Raises `MalformedPubdata` when a field is wider than its slot (an index or id beyond any
-    tree the circuit supports): such a transaction has no proof.
+    `time_s`: the ZK block's time in seconds, part of an NftBuy's record (`BlockTimeMissing`
+    without it; other types ignore it). Raises `MalformedPubdata` when a field is wider than
+    its slot (an index or id beyond any tree the circuit supports): such a transaction has no
+    proof.
     """
     head = bytes((tx.TYPE,)) + _be(tx.fee, FEE_BYTES, "fee")
     if isinstance(tx, RegisterKey):
@@ -153,12 +206,70 @@ def pubdata(tx: ZkTransaction) -> bytes:
             + tx.recipient
             + _be(tx.amount, AMOUNT_BYTES, "amount")
         )
+    if isinstance(tx, Withdraw):
+        return (
+            head
+            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + tx.l1_recipient
+            + _be(tx.amount, AMOUNT_BYTES, "amount")
+        )
+    return head + _hybrid_fields(tx, time_s)
+
+
+def _hybrid_fields(
+    tx: MoveToFast | MoveFromFast | CreateCollection | GameMint | NftList | NftCancel | NftBuy,
+    time_s: int | None,
+) -> bytes:
+    if isinstance(tx, MoveToFast):
+        return (
+            _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + _be(tx.amount, AMOUNT_BYTES, "amount")
+        )
+    if isinstance(tx, MoveFromFast):
+        return (
+            _be(tx.exit_id, EXIT_ID_BYTES, "exit_id")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + _be(tx.amount, AMOUNT_BYTES, "amount")
+        )
+    if isinstance(tx, CreateCollection):
+        return (
+            _be(tx.creator_index, ACCOUNT_BYTES, "creator_index")
+            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
+            + _be(tx.cap, CAP_BYTES, "cap")
+            + tx.minter
+        )
+    if isinstance(tx, GameMint):
+        return (
+            _be(tx.report_id, REPORT_ID_BYTES, "report_id")
+            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
+            + _be(tx.round, ROUND_BYTES, "round")
+            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
+            + _be(tx.content_hash, FIELD_BYTES, "content_hash")
+            + tx.game
+        )
+    if isinstance(tx, NftList):
+        return (
+            _be(tx.owner_index, ACCOUNT_BYTES, "owner_index")
+            + _be(tx.nft_id, NFT_BYTES, "nft_id")
+            + _be(tx.token, TOKEN_BYTES, "token")
+            + _be(tx.expiry, TIME_BYTES, "expiry")
+            + _be(tx.price, AMOUNT_BYTES, "price")
+        )
+    if isinstance(tx, NftCancel):
+        return _be(tx.owner_index, ACCOUNT_BYTES, "owner_index") + _be(
+            tx.nft_id, NFT_BYTES, "nft_id"
+        )
+    if time_s is None:
+        raise BlockTimeMissing("an NftBuy's public data holds the ZK block's time")
     return (
-        head
-        + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
+        _be(tx.buyer_index, ACCOUNT_BYTES, "buyer_index")
+        + _be(tx.nft_id, NFT_BYTES, "nft_id")
         + _be(tx.token, TOKEN_BYTES, "token")
-        + tx.l1_recipient
-        + _be(tx.amount, AMOUNT_BYTES, "amount")
+        + _be(time_s, TIME_BYTES, "time")
+        + _be(tx.price, AMOUNT_BYTES, "price")
     )
 
 
@@ -195,19 +306,22 @@ def pubdata_length(tx_type: TxType) -> int:
     return _HEADER_LENGTHS[tx_type] + sum(_WIDE_LENGTHS[tx_type])
 
 
-def tx_data(tx: ZkTransaction) -> tuple[int, int, int]:
+def tx_data(tx: ZkTransaction, time_s: int | None = None) -> tuple[int, int, int]:
     """The transaction's three public-data inputs (raises like `pubdata`)."""
-    return tx_data_from_pubdata(pubdata(tx))
+    return tx_data_from_pubdata(pubdata(tx, time_s))
 
 
-def public_inputs(old_root: int, new_root: int, tx: ZkTransaction) -> list[int]:
+def public_inputs(
+    old_root: int, new_root: int, tx: ZkTransaction, time_s: int | None = None
+) -> list[int]:
     """The five public inputs of the proof that `tx` takes the state from `old_root` to
-    `new_root`."""
-    return [old_root, new_root, *tx_data(tx)]
+    `new_root` (`time_s`: the ZK block's time, for an NftBuy)."""
+    return [old_root, new_root, *tx_data(tx, time_s)]
 
 
 __all__ = [
     "N_PUBLIC_INPUTS",
+    "BlockTimeMissing",
     "MalformedPubdata",
     "UnsupportedParams",
     "check_params",

@@ -16,7 +16,12 @@ from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, find_keys
 from zkbraid.proving.errors import InvalidProof, MalformedProof, ToolError
 from zkbraid.proving.proof import Proof
-from zkbraid.proving.statement import N_PUBLIC_INPUTS, MalformedPubdata, public_inputs
+from zkbraid.proving.statement import (
+    N_PUBLIC_INPUTS,
+    BlockTimeMissing,
+    MalformedPubdata,
+    public_inputs,
+)
 from zkbraid.proving.verifying_key import MalformedVerifyingKey, verifying_key_hash
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.transactions import ZkTransaction
@@ -69,17 +74,28 @@ class ProofVerifier:
             return False
 
     def verify_transaction(
-        self, proof: Proof | bytes, old_root: int, new_root: int, tx: ZkTransaction
+        self,
+        proof: Proof | bytes,
+        old_root: int,
+        new_root: int,
+        tx: ZkTransaction,
+        time_s: int | None = None,
     ) -> bool:
-        """True if `proof` shows that `tx` takes the state from `old_root` to `new_root`."""
+        """True if `proof` shows that `tx` takes the state from `old_root` to `new_root` (in a
+        ZK block of time `time_s`, which an NftBuy's statement holds)."""
         try:
-            expected = public_inputs(old_root, new_root, tx)
-        except MalformedPubdata:
+            expected = public_inputs(old_root, new_root, tx, time_s)
+        except (MalformedPubdata, BlockTimeMissing):
             return False
         return self.verify(proof, expected)
 
     def check_transaction(
-        self, proof: Proof | bytes, old_root: int, new_root: int, tx: ZkTransaction
+        self,
+        proof: Proof | bytes,
+        old_root: int,
+        new_root: int,
+        tx: ZkTransaction,
+        time_s: int | None = None,
     ) -> None:
         """Like `verify_transaction`, for the node's edge: raises instead of returning False.
 
@@ -87,7 +103,7 @@ class ProofVerifier:
         that does not verify for this transaction and these roots.
         """
         parsed = proof if isinstance(proof, Proof) else Proof.from_bytes(proof)
-        if not self.verify_transaction(parsed, old_root, new_root, tx):
+        if not self.verify_transaction(parsed, old_root, new_root, tx, time_s):
             raise InvalidProof(
                 f"the proof does not show tx 0x{tx.hash.hex()} taking root {old_root:#x} "
                 f"to {new_root:#x}"

@@ -23,16 +23,30 @@ from typing import Any
 from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.proving.errors import WitnessError
-from zkbraid.proving.statement import N_TX_DATA, MalformedPubdata, check_params, tx_data
+from zkbraid.proving.statement import (
+    N_TX_DATA,
+    BlockTimeMissing,
+    MalformedPubdata,
+    check_params,
+    tx_data,
+)
 from zkbraid.zk.params import ZkParams
 from zkbraid.zk.smt import EMPTY_HASHES, EMPTY_LEAF, LeafIndexOutOfRange, compute_root
-from zkbraid.zk.state import ZkState, address_to_field
+from zkbraid.zk.state import Nft, ZkState, address_to_field
 from zkbraid.zk.stf import ZkReceipt, apply_transaction
 from zkbraid.zk.transactions import (
+    CreateCollection,
     Deposit,
+    GameMint,
+    MoveFromFast,
+    MoveToFast,
+    NftBuy,
+    NftCancel,
+    NftList,
     NftMint,
     NftTransfer,
     RegisterKey,
+    SignedByL2Key,
     Transfer,
     Withdraw,
     ZkTransaction,
@@ -53,8 +67,17 @@ SCALAR_INPUTS = (
     "collectionId",
     "nftId",
     "contentHash",
-    "depositId",
+    "eventId",
     "l1Address",
+    "cap",
+    "round",
+    "collRound",
+    "collMinted",
+    "expiry",
+    "time",
+    "listToken",
+    "listPrice",
+    "listExpiry",
     "sigR8x",
     "sigR8y",
     "sigS",
@@ -172,20 +195,38 @@ def _parse_element(value: Any, name: str) -> int:
     return number
 
 
-def build_witness(state: ZkState, tx: ZkTransaction) -> ProofWitness:
+def build_witness(state: ZkState, tx: ZkTransaction, time_s: int | None = None) -> ProofWitness:
     """The circuit's inputs for `tx` applied to `state` (read only; see the module docstring).
 
-    Raises `WitnessError` when a field cannot be placed in the public data at all (an index
-    wider than the circuit's slots), and `UnsupportedParams` for parameters the circuit cannot
-    carry.
+    `time_s`: the ZK block's time in seconds (an NftBuy's statement holds it). Raises
+    `WitnessError` when a field cannot be placed in the public data at all (an index wider than
+    the circuit's slots, or an NftBuy without a time), and `UnsupportedParams` for parameters
+    the circuit cannot carry.
     """
     builder = _Builder(state, compute=True)
-    builder.fill(tx)
+    builder.fill(tx, time_s)
     return builder.finish()
 
 
+def _b_account(state: ZkState, tx: ZkTransaction) -> int | None:
+    """The account in slot B whose balance the transaction moves (opened after A's write)."""
+    if isinstance(tx, Transfer):
+        return tx.to_index
+    if isinstance(tx, MoveToFast | MoveFromFast):
+        return state.params.escrow_index
+    if isinstance(tx, NftBuy):
+        nft = state.nft(tx.nft_id)
+        return None if nft is None else nft.owner
+    return None
+
+
 def apply_with_witness(
-    state: ZkState, tx: ZkTransaction, params: ZkParams, *, check: bool = False
+    state: ZkState,
+    tx: ZkTransaction,
+    params: ZkParams,
+    *,
+    check: bool = False,
+    time_s: int | None = None,
 ) -> tuple[ZkReceipt, ProofWitness]:
     """`apply_transaction` that also returns the proving witness of the transaction.
 
@@ -198,12 +239,14 @@ def apply_with_witness(
     cannot be proven or, with `check`, when the two witnesses differ (a bug of the circuit's
     model of the state).
     """
-    reference = build_witness(state, tx) if check else None
+    reference = build_witness(state, tx, time_s) if check else None
     builder = _Builder(state, compute=False)
-    builder.fill(tx)
-    receipt = apply_transaction(state, tx, params)
-    if isinstance(tx, Transfer):
-        builder.inputs["bPath"] = state.account_proof(tx.to_index)
+    builder.fill(tx, time_s)
+    b_index = _b_account(state, tx)
+    receipt = apply_transaction(state, tx, params, time_s=time_s)
+    if b_index is not None:
+        # B's siblings once A is written (B's own write leaves them as they are)
+        builder.inputs["bPath"] = state.account_proof(b_index)
     builder.inputs["newRoot"] = receipt.new_root
     witness = ProofWitness(builder.inputs)
     if witness.old_root != receipt.old_root:
@@ -248,11 +291,12 @@ class _Builder:
         # The roots the transaction leaves; each slot moves its own.
         self.new_accounts_root = self.accounts_root
         self.new_nfts_root = self.nfts_root
+        self.new_collections_root = self.collections_root
         self.new_next_account = self.next_account
         self.new_next_nft = self.next_nft
         self.a_write: tuple[int, list[int], int] | None = None  # (index, siblings, new leaf)
 
-    def fill(self, tx: ZkTransaction) -> None:
+    def fill(self, tx: ZkTransaction, time_s: int | None = None) -> None:
         """Every input but the new root (`finish`).
 
         Raises `WitnessError` when a field cannot be placed in the public data at all (an
@@ -261,8 +305,10 @@ class _Builder:
         """
         check_params(self.params)
         try:
-            data = tx_data(tx)
+            data = tx_data(tx, time_s)
         except MalformedPubdata as exc:  # an id wider than any tree the circuit has
+            raise WitnessError(f"transaction cannot be proven: {exc}") from exc
+        except BlockTimeMissing as exc:
             raise WitnessError(f"transaction cannot be proven: {exc}") from exc
         self.inputs.update(txData=list(data), txType=int(tx.TYPE), fee=tx.fee)
         if isinstance(tx, RegisterKey):
@@ -277,8 +323,21 @@ class _Builder:
             self.deposit(tx)
         elif isinstance(tx, Withdraw):
             self.withdraw(tx)
-        else:  # pragma: no cover - the union is closed
-            raise WitnessError(f"no circuit for transaction type {type(tx).__name__}")
+        elif isinstance(tx, MoveToFast):
+            self.move_to_fast(tx)
+        elif isinstance(tx, MoveFromFast):
+            self.move_from_fast(tx)
+        elif isinstance(tx, CreateCollection):
+            self.create_collection(tx)
+        elif isinstance(tx, GameMint):
+            self.game_mint(tx)
+        elif isinstance(tx, NftList):
+            self.nft_list(tx)
+        elif isinstance(tx, NftCancel):
+            self.nft_cancel(tx)
+        else:
+            assert time_s is not None  # tx_data above raised without it
+            self.nft_buy(tx, time_s)
 
     # Per type
 
@@ -322,30 +381,119 @@ class _Builder:
             **self._signature(tx),
         )
         self._account_a(tx.minter_index, None)
-        self.inputs["collectionPath"] = self._opening(
-            self.state.collection_proof, tx.collection_id, self.params.collection_depth
-        )
+        # An ordinary collection's leaf is read: written back unchanged (minter = A's address).
+        collection = self.state.collection(tx.collection_id)
+        minter = self.inputs["aAddress"]
+        assert isinstance(minter, int)
+        if collection is None:
+            self._collection_slot(tx.collection_id, minter, 0, 0, 0, None)
+        else:
+            counters = (collection.cap, collection.round, collection.minted)
+            self._collection_slot(tx.collection_id, minter, *counters, counters[1:])
         self._nft_slot(nft_id, tx.to_index, tx.collection_id, tx.content_hash)
         self.new_next_nft = self.next_nft + 1
 
     def nft_transfer(self, tx: NftTransfer) -> None:
-        nft = self.state.nft(tx.nft_id)
-        collection_id, content_hash = (
-            (0, 0) if nft is None else (nft.collection_id, nft.content_hash)
-        )
+        nft = self._open_nft(tx.nft_id)
+        self.inputs.update(accountB=tx.to_index, nftId=tx.nft_id, **self._signature(tx))
+        self._account_a(tx.from_index, None)
+        self._nft_slot(tx.nft_id, tx.to_index, nft.collection_id, nft.content_hash)
+
+    def move_to_fast(self, tx: MoveToFast) -> None:
+        # A is debited, B is the escrow and is credited.
+        escrow = self.params.escrow_index
+        self.inputs.update(accountB=escrow, token=tx.token, amount=tx.amount, **self._signature(tx))
+        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
+        self._account_a(tx.from_index, a_balance)
+        b_balance = self._balance_slot("b", escrow, tx.token, tx.amount)
+        self._account_b(escrow, b_balance)
+
+    def move_from_fast(self, tx: MoveFromFast) -> None:
+        # A is credited (unsigned, its nonce stays), B is the escrow and is debited.
+        escrow = self.params.escrow_index
+        self.inputs.update(accountB=escrow, eventId=tx.exit_id, token=tx.token, amount=tx.amount)
+        a_balance = self._balance_slot("a", tx.to_index, tx.token, tx.amount)
+        self._account_a(tx.to_index, a_balance, nonce_step=0)
+        b_balance = self._balance_slot("b", escrow, tx.token, -tx.amount)
+        self._account_b(escrow, b_balance)
+
+    def create_collection(self, tx: CreateCollection) -> None:
+        self.inputs.update(collectionId=tx.collection_id, **self._signature(tx))
+        self._account_a(tx.creator_index, None)
+        # Written into an empty leaf (an existing collection's leaf is not, and the circuit
+        # refuses the opening).
+        minter = address_to_field(tx.minter)
+        self._collection_slot(tx.collection_id, minter, tx.cap, 0, 0, (0, 0), empty=True)
+
+    def game_mint(self, tx: GameMint) -> None:
+        nft_id = self.next_nft
         self.inputs.update(
-            accountB=tx.to_index,
+            eventId=tx.report_id,
+            collectionId=tx.collection_id,
+            contentHash=tx.content_hash,
+            nftId=nft_id,
+        )
+        self._account_a(tx.to_index, None, nonce_step=0)
+        # The game's own address opens the leaf: another reporter's does not.
+        collection = self.state.collection(tx.collection_id)
+        cap, current, minted = (
+            (0, 0, 0)
+            if collection is None
+            else (collection.cap, collection.round, collection.minted)
+        )
+        new_minted = minted + 1 if tx.round == current else 1
+        self.inputs["round"] = tx.round
+        self._collection_slot(
+            tx.collection_id,
+            address_to_field(tx.game),
+            cap,
+            current,
+            minted,
+            (tx.round, new_minted),
+        )
+        self._nft_slot(nft_id, tx.to_index, tx.collection_id, tx.content_hash)
+        self.new_next_nft = self.next_nft + 1
+
+    def nft_list(self, tx: NftList) -> None:
+        nft = self._open_nft(tx.nft_id)
+        self.inputs.update(
             nftId=tx.nft_id,
-            collectionId=collection_id,
-            contentHash=content_hash,
+            token=tx.token,
+            amount=tx.price,
+            expiry=tx.expiry,
             **self._signature(tx),
         )
-        self._account_a(tx.from_index, None)
-        self._nft_slot(tx.nft_id, tx.to_index, collection_id, content_hash)
+        self._account_a(tx.owner_index, None)
+        listing = (tx.token, tx.price, tx.expiry)
+        self._nft_slot(tx.nft_id, tx.owner_index, nft.collection_id, nft.content_hash, listing)
+
+    def nft_cancel(self, tx: NftCancel) -> None:
+        nft = self._open_nft(tx.nft_id)
+        self.inputs.update(nftId=tx.nft_id, **self._signature(tx))
+        self._account_a(tx.owner_index, None)
+        self._nft_slot(tx.nft_id, tx.owner_index, nft.collection_id, nft.content_hash)
+
+    def nft_buy(self, tx: NftBuy, time_s: int) -> None:
+        # A (the buyer) pays B (the owner, the seller), the NFT goes to A, unlisted.
+        nft = self._open_nft(tx.nft_id)
+        seller = nft.owner
+        self.inputs.update(
+            accountB=seller,
+            nftId=tx.nft_id,
+            token=tx.token,
+            amount=tx.price,
+            time=time_s,
+            **self._signature(tx),
+        )
+        a_balance = self._balance_slot("a", tx.buyer_index, tx.token, -tx.price)
+        self._account_a(tx.buyer_index, a_balance)
+        b_balance = self._balance_slot("b", seller, tx.token, tx.price)
+        self._account_b(seller, b_balance)
+        self._nft_slot(tx.nft_id, tx.buyer_index, nft.collection_id, nft.content_hash)
 
     def deposit(self, tx: Deposit) -> None:
         # Account A is the credited account: its balance rises, its nonce stays (unsigned).
-        self.inputs.update(depositId=tx.deposit_id, token=tx.token, amount=tx.amount)
+        self.inputs.update(eventId=tx.deposit_id, token=tx.token, amount=tx.amount)
         a_balance = self._balance_slot("a", tx.to_index, tx.token, tx.amount)
         self._account_a(tx.to_index, a_balance, nonce_step=0)
 
@@ -362,14 +510,17 @@ class _Builder:
 
     # Slots
 
-    def _signature(self, tx: Transfer | NftMint | NftTransfer | Withdraw) -> dict[str, int]:
+    def _signature(self, tx: SignedByL2Key) -> dict[str, int]:
         sig = tx.signature
         return {"sigR8x": sig.r8x, "sigR8y": sig.r8y, "sigS": sig.s}
 
     def _balance_slot(self, prefix: str, index: int, token: int, delta: int) -> int:
         """Opens `index`'s balance of `token`; returns its balances root after adding `delta`."""
         state = self.state
-        balance = state.balance(index, token)  # 0 for an unknown account or token
+        if index == self.params.escrow_index:
+            balance = state.escrow_balance(token)
+        else:
+            balance = state.balance(index, token)  # 0 for an unknown account or token
         siblings = self._opening(
             lambda t: state.balance_proof(index, t), token, self.params.token_depth
         )
@@ -380,6 +531,8 @@ class _Builder:
         return compute_root(token, (balance + delta) % FIELD_MODULUS, siblings)
 
     def _account_fields(self, index: int) -> tuple[int, int, int, int, int]:
+        if index == self.params.escrow_index:
+            return (0, 0, 0, 0, self.state.escrow_balances_root())
         account = self.state.account(index) if self._in_tree(index) else None
         if account is None:
             return (0, 0, 0, 0, EMPTY_LEAF)
@@ -432,12 +585,58 @@ class _Builder:
             new_leaf = poseidon([pk_x, pk_y, address, nonce, new_balances_root])
             self.new_accounts_root = compute_root(index, new_leaf, siblings)
 
-    def _nft_slot(self, nft_id: int, owner: int, collection_id: int, content_hash: int) -> None:
+    def _open_nft(self, nft_id: int) -> Nft:
+        """The NFT the transaction opens (zeros for an unknown one), its listing as inputs."""
+        nft = self.state.nft(nft_id) if 0 <= nft_id < self.params.max_nfts else None
+        if nft is None:
+            nft = Nft(nft_id, 0, 0, 0)
+        self.inputs.update(
+            collectionId=nft.collection_id,
+            contentHash=nft.content_hash,
+            listToken=nft.list_token,
+            listPrice=nft.list_price,
+            listExpiry=nft.list_expiry,
+        )
+        return nft
+
+    def _nft_slot(
+        self,
+        nft_id: int,
+        owner: int,
+        collection_id: int,
+        content_hash: int,
+        listing: tuple[int, int, int] = (0, 0, 0),
+    ) -> None:
         siblings = self._opening(self.state.nft_proof, nft_id, self.params.nft_depth)
         self.inputs["nftPath"] = siblings
         if self.compute:
-            new_leaf = poseidon([owner, collection_id, content_hash])
+            new_leaf = poseidon([owner, collection_id, content_hash, *listing])
             self.new_nfts_root = compute_root(nft_id, new_leaf, siblings)
+
+    def _collection_slot(
+        self,
+        collection_id: int,
+        minter: int,
+        cap: int,
+        round_: int,
+        minted: int,
+        new_counters: tuple[int, int] | None,
+        *,
+        empty: bool = False,
+    ) -> None:
+        """The collection's leaf Poseidon(minter, cap, round, minted), written with the new
+        (round, minted) (None: a missing collection, nothing to compute)."""
+        siblings = self._opening(
+            self.state.collection_proof, collection_id, self.params.collection_depth
+        )
+        self.inputs.update(
+            collectionPath=siblings, l1Address=minter, cap=cap, collRound=round_, collMinted=minted
+        )
+        if self.compute and new_counters is not None:
+            new_leaf = poseidon([minter, cap, *new_counters])
+            self.new_collections_root = compute_root(collection_id, new_leaf, siblings)
+        elif self.compute and not empty:
+            self.new_collections_root = self.collections_root
 
     # Helpers
 
@@ -459,7 +658,7 @@ class _Builder:
             [
                 self.new_accounts_root,
                 self.new_nfts_root,
-                self.collections_root,
+                self.new_collections_root,
                 self.new_next_account,
                 self.new_next_nft,
             ]

@@ -68,11 +68,13 @@ def check_zk_transaction(
     *,
     pending_nonce: int | None = None,
     pending_fees: Mapping[bytes, int] = _NONE,
+    time_s: int | None = None,
 ) -> bytes:
     """Every rule a ZK-chain transaction must pass to be admitted: the STF's validity rules
-    (with the sender's next nonce counting pending ones), then its fee (`check_zk_fee`).
-    Returns the fee payer; writes nothing."""
-    zk_stf.validate_transaction(zk, tx, params.zk, pending_nonce=pending_nonce)
+    (with the sender's next nonce counting pending ones, and `time_s` as the block time an
+    NftBuy's listing must not have passed), then its fee (`check_zk_fee`). Returns the fee
+    payer; writes nothing."""
+    zk_stf.validate_transaction(zk, tx, params.zk, pending_nonce=pending_nonce, time_s=time_s)
     return check_zk_fee(zk, zkpow, params, tx, pending_fees=pending_fees)
 
 

@@ -4,8 +4,9 @@ market, and the heads of the global order and of each chain.
 Every part lives in its own namespace of one `KVStore` whose writes are buffered per block;
 nothing is durable until the node commits the block. The app hash commits each part once:
 `keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
-`keccak(ZKPoW root ‖ market root ‖ bridge root)` (a proof's acceptance is recorded in the
-market's job; observed L1 deposits in the bridge, settlement/deposits.py).
+`keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root)` (a proof's acceptance is
+recorded in the market's job; observed L1 deposits in the bridge, settlement/deposits.py; what
+passes between the two chains in the hybrid, sequencer/hybrid.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zkbraid.ledger.kv import KVStore
 from zkbraid.market.state import Market
 from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.sequencer.genesis import Genesis
+from zkbraid.sequencer.hybrid import Hybrid
 from zkbraid.settlement.deposits import Bridge
 from zkbraid.zk.state import ZkState
 
@@ -48,6 +50,9 @@ class SequencerState:
             kv.namespace("bridge.trie"),
             kv.namespace("bridge"),
             kv.namespace("bridge.live"),
+        )
+        self.hybrid = Hybrid(
+            kv.namespace("hybrid.trie"), kv.namespace("hybrid"), kv.namespace("hybrid.live")
         )
         if create:
             self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
@@ -80,6 +85,7 @@ class SequencerState:
         self.zkpow.reload()
         self.market = self._market()
         self.bridge.reload()
+        self.hybrid.reload()
         self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
         self.head = head
         self.chain_heads = dict(chain_heads)
@@ -93,8 +99,11 @@ class SequencerState:
         return self.zk.root().to_bytes(32, "big")
 
     def sequencer_root(self) -> bytes:
-        """The sequencer's own state: ZKPoW balances, the proving market, the bridge."""
-        return bytes(keccak(self.zkpow.root + self.market.root + self.bridge.root))
+        """The sequencer's own state: ZKPoW balances, the proving market, the bridge, the
+        hybrid."""
+        return bytes(
+            keccak(self.zkpow.root + self.market.root + self.bridge.root + self.hybrid.root)
+        )
 
     def app_hash(self) -> bytes:
         return app_hash(self.zk_root(), self.fast.state_root, self.sequencer_root())

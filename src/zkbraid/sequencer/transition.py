@@ -19,6 +19,7 @@ caller discards it (`KVStore.discard`) and reloads the state from its last commi
 from __future__ import annotations
 
 from zkbraid.errors import BraidError
+from zkbraid.fast.system_contracts import ZK_ROOTS, RootStatus, exit_events, prize_events
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind
 from zkbraid.ledger.envelope import TxKind, payload_hash, unwrap
@@ -36,7 +37,7 @@ from zkbraid.sequencer.proof_acceptance import accept_proof
 from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
 from zkbraid.sequencer.settlement import apply_settlement
 from zkbraid.sequencer.state import SequencerState
-from zkbraid.zk.transactions import Deposit, ZkTransaction
+from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast, MoveToFast, ZkTransaction
 
 DecodeCache = dict[bytes, Decoded]
 """Transactions already decoded (by the mempool), by hash: decoding is pure, so a cached
@@ -69,6 +70,7 @@ def state_transition(
         jobs = []
     previous = ZERO_HASH if state.head is None else state.head.hash
     outcome = state.market.on_block(block.height, previous, block.time_ms)
+    track_roots(state, block.height)
     header = make_header(state, chain, block, receipts)
     if claimed is not None:
         check_header(claimed, header)
@@ -86,6 +88,7 @@ def apply_zk_body(
     job (its witness) and a job of the proving market."""
     receipts: list[TxReceipt] = []
     jobs: list[ProofJobRecord] = []
+    root_before = state.zk.root()
     for index, raw in enumerate(block.body):
         tx_hash = _hash(raw)
         try:
@@ -98,6 +101,10 @@ def apply_zk_body(
             continue
         jobs.append(ProofJobRecord(tx_hash, block.height, index, job.to_json()))
         receipts.append(TxReceipt(tx_hash, block.height, index, TxKind.ZK, raw, True, None, result))
+    root_after = state.zk.root()
+    if root_after != root_before:
+        # the fast chain's oracle learns every ZK block's root (docs/hybrid.md)
+        state.hybrid.queue_root(root_after, block.height, RootStatus.COMMITTED)
     return receipts, jobs
 
 
@@ -113,12 +120,38 @@ def apply_zk_transaction(
     changing anything.
     """
     params = genesis.params
+    time_s = block.time_ms // 1000
     backing = state.bridge.check_deposit(tx) if isinstance(tx, Deposit) else None
-    payer = None if backing is not None else check_zk_fee(state.zk, state.zkpow, params, tx)
-    record = pubdata(tx)
-    receipt, witness = apply_with_witness(state.zk, tx, params.zk)
+    exit_record = state.hybrid.check_exit(tx) if isinstance(tx, MoveFromFast) else None
+    prize = (
+        state.hybrid.check_prize(tx, state.zk.account_eth_address(tx.to_index))
+        if isinstance(tx, GameMint)
+        else None
+    )
+    system = backing is not None or exit_record is not None or prize is not None
+    payer = None if system else check_zk_fee(state.zk, state.zkpow, params, tx)
+    record = pubdata(tx, time_s)
+    try:
+        receipt, witness = apply_with_witness(state.zk, tx, params.zk, time_s=time_s)
+    except BraidError as e:
+        # A backed exit or prize the STF refuses (the escrow holds less, the round's cap is
+        # reached, the reporter is not the collection's game) is settled as refused: the
+        # damage bound at work, and nothing pending for ever.
+        if exit_record is not None:
+            state.hybrid.exit_settled(exit_record, tx_hash, block.height, f"{e.name}: {e}")
+        if prize is not None:
+            state.hybrid.prize_settled(prize, tx_hash, block.height, error=f"{e.name}: {e}")
+        raise
     if backing is not None:
         state.bridge.credited(backing, tx_hash, block.height)
+    if exit_record is not None:
+        state.hybrid.exit_settled(exit_record, tx_hash, block.height)
+    if prize is not None:
+        state.hybrid.prize_settled(prize, tx_hash, block.height, receipt.nft_id)
+    if isinstance(tx, MoveToFast):
+        owner = state.zk.account_eth_address(tx.from_index)
+        assert owner is not None  # the STF checked the sender exists
+        state.hybrid.queue_credit(owner, tx.amount)
     if payer is not None:
         state.zkpow.debit(payer, tx.fee)
     state.market.job_committed(
@@ -164,9 +197,16 @@ def apply_fast_body(
         if isinstance(result, FaucetResult):
             credits.append((result.address, result.fast_wei))
         receipts.append(TxReceipt(tx_hash, block.height, index, kind, raw, True, None, result))
+    moved, root_updates = state.hybrid.take_for_fast_block()
+    if ZK_ROOTS not in genesis.params.fast.genesis_code:
+        root_updates = []  # a chain without the hybrid's system contracts has no oracle
     evm = state.fast.execute_block(
-        [t for _, _, t in evm_txs], timestamp=block.time_ms // 1000, credits=credits
+        [t for _, _, t in evm_txs],
+        timestamp=block.time_ms // 1000,
+        credits=[*moved, *credits],
+        root_updates=root_updates,
     )
+    observe_fast_events(state, evm.hash, block.height)
     for (index, raw, ftx), outcome in zip(evm_txs, evm.outcomes, strict=True):
         receipts.append(
             TxReceipt(
@@ -201,6 +241,50 @@ def apply_sequencer_transaction(
     if isinstance(tx, MarketTx):
         return state.market.apply(tx, block.height, block.time_ms)
     raise TypeError(type(tx))
+
+
+# -- the hybrid (docs/hybrid.md) -------------------------------------------------------------
+
+
+def observe_fast_events(state: SequencerState, block_hash: bytes, height: int) -> None:
+    """The fast block's exits and prizes become pending for the next ZK block (or refused at
+    once, when no ZK account can receive them)."""
+    record = state.fast.block_by_hash(block_hash)
+    if record is None:
+        return
+    zk = state.zk
+    for event in exit_events(record):
+        payable = event.zk_account < zk.params.escrow_index and (
+            zk.account_public_key(event.zk_account) is not None
+        )
+        state.hybrid.observe_exit(event, height, payable=payable)
+    for prize in prize_events(record):
+        mintable = zk.account_index(prize.winner) is not None
+        state.hybrid.observe_prize(prize, height, mintable=mintable)
+
+
+def track_roots(state: SequencerState, height: int) -> None:
+    """Queues the rise of ZK roots to proven (the chain's transactions proven contiguously up
+    to them) and settled (L1 settled them) for the fast chain's oracle."""
+    hybrid, market = state.hybrid, state.market
+    proven = hybrid.meta.proven_txs
+    proven_root: bytes | None = None
+    while True:
+        tx_hash = market.tx_at(proven)
+        if tx_hash is None or market.proof_of(tx_hash) is None:
+            break
+        roots = market.roots_of(tx_hash)
+        assert roots is not None
+        proven_root = roots[1]
+        proven += 1
+    settled = state.bridge.meta.settled_root
+    if proven_root is None and settled == hybrid.meta.settled_root:
+        return
+    if proven_root is not None:
+        hybrid.queue_root(int.from_bytes(proven_root, "big"), height, RootStatus.PROVEN)
+    if settled and settled != hybrid.meta.settled_root:
+        hybrid.queue_root(int.from_bytes(settled, "big"), height, RootStatus.SETTLED)
+    hybrid.set_progress(proven, settled)
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -132,6 +132,56 @@ class NftTreeFull(OutOfRange):
     """Every leaf of the NFTs tree is taken."""
 
 
+# The hybrid (docs/hybrid.md)
+
+
+class NotMovableToken(OutOfRange):
+    """A move between the chains of a token other than 0 (the fast chain's native coin)."""
+
+
+class EscrowInsufficient(InsufficientFunds):
+    """A MoveFromFast for more than the fast-chain escrow holds of its token: whatever the fast
+    chain claims, the ZK chain pays out at most what was moved onto it."""
+
+
+class CollectionExists(Unauthorized):
+    """A CreateCollection for a collection id that is taken."""
+
+
+class NotGameCollection(Unauthorized):
+    """A GameMint into an ordinary collection (cap 0), or an NftMint into a game collection."""
+
+
+class NotCollectionGame(Unauthorized):
+    """A GameMint reported by a contract that is not the collection's minter."""
+
+
+class RoundClosed(OutOfRange):
+    """A GameMint for a round before the collection's current round."""
+
+
+class RoundCapReached(OutOfRange):
+    """A GameMint beyond the collection's mint cap for its round."""
+
+
+class NftNotListed(NotFound):
+    """An NftBuy or NftCancel of an NFT that is not listed (never, or no longer)."""
+
+
+class ListingExpired(OutOfRange):
+    """An NftBuy after the listing's expiry (the ZK block's time is later), or an NftList whose
+    expiry has passed."""
+
+
+class PriceMismatch(InsufficientFunds):
+    """An NftBuy whose token or price is not exactly the listing's (underpaying, or a listing
+    changed since the buyer signed)."""
+
+
+class BuyOwnNft(MalformedInput):
+    """An NftBuy by the NFT's owner."""
+
+
 # State storage
 
 

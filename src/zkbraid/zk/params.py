@@ -24,6 +24,15 @@ L1_AMOUNT_BOUND = 2**96
 withdrawals (zk/stf.py)."""
 
 
+# The hybrid (docs/hybrid.md). Constants of the circuits, not parameters: a game collection mints
+# at most 2^32 - 1 NFTs a round, rounds are U32, listing expiries and block times U64 seconds.
+CAP_BITS = 32
+ROUND_BITS = 32
+TIME_BITS = 64
+MOVE_TOKEN = 0
+"""The token moves between the chains carry: ZK token 0 is the fast chain's native coin."""
+
+
 class InvalidParams(OutOfRange):
     """A parameter outside what the encoding, the trees or the circuits support."""
 
@@ -68,6 +77,11 @@ class ZkParams:
     @property
     def max_accounts(self) -> int:
         return 1 << self.account_depth
+
+    @property
+    def escrow_index(self) -> int:
+        """The fast-chain escrow's leaf: the accounts tree's last, never a registered account."""
+        return self.max_accounts - 1
 
     @property
     def max_tokens(self) -> int:

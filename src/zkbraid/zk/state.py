@@ -6,11 +6,16 @@ Every root here is recomputed by the circuits, so the layout is fixed and circui
     account leaf    = poseidon([pk_x, pk_y, eth_address, nonce, balances_root])
                       in the accounts tree at index = account index (0, 1, 2, … by registration)
     balances tree   = one per account, leaf index = token id, leaf = the balance itself
-    NFT leaf        = poseidon([owner_account_index, collection_id, content_hash])
-                      in the NFTs tree at index = NFT id (0, 1, 2, … by mint)
-    collection leaf = poseidon([minter_eth_address, 0]) in the collections tree at index = id;
-                      the 0 is reserved for the per-round mint cap of game collections
-                      (ARCHITECTURE.md, "Game reports"), so adding it will not change the shape.
+    escrow leaf     = poseidon([0, 0, 0, 0, balances_root]) at index `params.escrow_index` (the
+                      last leaf, made at genesis): per token, what is moved onto the fast chain
+                      (docs/hybrid.md). It is no account: it has no key, address or nonce.
+    NFT leaf        = poseidon([owner_account_index, collection_id, content_hash,
+                                list_token, list_price, list_expiry])
+                      in the NFTs tree at index = NFT id (0, 1, 2, … by mint); list_price 0:
+                      not listed (then the other two are 0)
+    collection leaf = poseidon([minter_eth_address, cap_per_round, round, minted_in_round]) in
+                      the collections tree at index = id; cap 0: an ordinary collection minted
+                      by its minter's account, else a game collection (docs/hybrid.md)
     state root      = poseidon([accounts_root, nfts_root, collections_root,
                                 next_account_index, next_nft_id])
 
@@ -24,7 +29,8 @@ the same kv reproduces the exact root. Keys:
     b"acct" ‖ index (8)               pk_x (32) ‖ pk_y (32) ‖ eth_address (20) ‖ nonce (8)
     b"addr" ‖ eth_address (20)        account index (8)
     b"nft:" ‖ id (8)                  owner (8) ‖ collection_id (8) ‖ content_hash (32)
-    b"coll" ‖ id (8)                  minter eth_address (20)
+                                      ‖ list_token (8) ‖ list_price (16) ‖ list_expiry (8)
+    b"coll" ‖ id (8)                  minter eth_address (20) ‖ cap (4) ‖ round (4) ‖ minted (4)
     b"node" ‖ tree ‖ level (1) ‖ i (8) a tree node (32), tree = b"A" (accounts), b"N" (NFTs),
                                       b"C" (collections) or b"B" ‖ account index (8) (balances)
 
@@ -60,6 +66,8 @@ _NODE = b"node"
 
 _U64 = struct.Struct(">Q")
 _META = struct.Struct(">QQ")
+_COLLECTION_COUNTERS = struct.Struct(">III")
+_NFT_RECORD = struct.Struct(">QQ32sQ16sQ")
 _PARAMS = struct.Struct(">QBBBBBBB")
 
 
@@ -89,28 +97,66 @@ def account_leaf(pk: PublicKey, eth_address: bytes, nonce: int, balances_root: i
 
 @dataclass(frozen=True)
 class Nft:
-    """An NFT: its owner's account index, its collection and the hash of its content."""
+    """An NFT: its owner's account index, its collection, the hash of its content and its
+    listing on the ZK chain's market (`list_price` 0: not listed)."""
 
     id: int
     owner: int
     collection_id: int
     content_hash: int
+    list_token: int = 0
+    list_price: int = 0
+    list_expiry: int = 0
+
+    @property
+    def listed(self) -> bool:
+        return self.list_price != 0
 
     def leaf(self) -> int:
-        """poseidon([owner, collection_id, content_hash])."""
-        return poseidon([self.owner, self.collection_id, self.content_hash])
+        """poseidon([owner, collection_id, content_hash, list_token, list_price, list_expiry])."""
+        return poseidon(
+            [
+                self.owner,
+                self.collection_id,
+                self.content_hash,
+                self.list_token,
+                self.list_price,
+                self.list_expiry,
+            ]
+        )
 
 
 @dataclass(frozen=True)
 class Collection:
-    """An NFT collection and the Ethereum address allowed to mint into it."""
+    """An NFT collection: who mints into it and, for a game collection (`cap` >= 1), the mint
+    cap per round and how many the current round has minted."""
 
     id: int
     minter: bytes
+    cap: int = 0
+    round: int = 0
+    minted: int = 0
+
+    @property
+    def is_game(self) -> bool:
+        return self.cap != 0
 
     def leaf(self) -> int:
-        """poseidon([minter, 0]); the 0 is the slot of a future per-round mint cap."""
-        return poseidon([address_to_field(self.minter), 0])
+        """poseidon([minter, cap, round, minted])."""
+        return poseidon([address_to_field(self.minter), self.cap, self.round, self.minted])
+
+    def encode(self) -> bytes:
+        return self.minter + _COLLECTION_COUNTERS.pack(self.cap, self.round, self.minted)
+
+    @classmethod
+    def decode(cls, collection_id: int, raw: bytes) -> Collection:
+        cap, round_, minted = _COLLECTION_COUNTERS.unpack(raw[20:32])
+        return cls(collection_id, bytes(raw[:20]), int(cap), int(round_), int(minted))
+
+
+def escrow_leaf(balances_root: int) -> int:
+    """poseidon([0, 0, 0, 0, balances_root]): the escrow's leaf in the accounts tree."""
+    return poseidon([0, 0, 0, 0, balances_root])
 
 
 @dataclass
@@ -208,6 +254,7 @@ class ZkState:
                 state.set_balance(index, token, amount)
         for cid, minter in sorted(genesis.collections.items()):
             state.create_collection(cid, minter)
+        state._touch_account(params.escrow_index)
         state.root()
         return state
 
@@ -224,12 +271,15 @@ class ZkState:
         """The state root: poseidon([accounts_root, nfts_root, collections_root, counters])."""
         if self._root is None:
             for index in sorted(self._dirty_accounts):
-                record = self._account_record(index)
-                assert record is not None
                 balances_root = self._balances_tree(index).root()
-                leaf = account_leaf(
-                    record.public_key, record.eth_address, record.nonce, balances_root
-                )
+                if index == self.params.escrow_index:
+                    leaf = escrow_leaf(balances_root)
+                else:
+                    record = self._account_record(index)
+                    assert record is not None
+                    leaf = account_leaf(
+                        record.public_key, record.eth_address, record.nonce, balances_root
+                    )
                 self._accounts_tree.set_leaf(index, leaf)
             self._dirty_accounts.clear()
             self._root = poseidon(
@@ -302,14 +352,32 @@ class ZkState:
             return 0
         return self._balances_tree(index).leaf(token)
 
+    def escrow_balances_root(self) -> int:
+        """The root of the escrow's balances tree (its leaf's last input)."""
+        return self._balances_tree(self.params.escrow_index).root()
+
+    def escrow_balance(self, token: int) -> int:
+        """What the fast-chain escrow holds of `token`."""
+        if not 0 <= token < self.params.max_tokens:
+            return 0
+        return self._balances_tree(self.params.escrow_index).leaf(token)
+
     def nft(self, nft_id: int) -> Nft | None:
         if nft_id not in self._nfts:
             raw = self.kv.get(_NFT + _U64.pack(nft_id)) if 0 <= nft_id < 2**64 else None
             if raw is None:
                 self._nfts[nft_id] = None
             else:
-                owner, cid = struct.unpack(">QQ", raw[:16])
-                self._nfts[nft_id] = Nft(nft_id, owner, cid, int.from_bytes(raw[16:48], "big"))
+                owner, cid, content, token, price, expiry = _NFT_RECORD.unpack(raw)
+                self._nfts[nft_id] = Nft(
+                    nft_id,
+                    owner,
+                    cid,
+                    int.from_bytes(content, "big"),
+                    token,
+                    int.from_bytes(price, "big"),
+                    expiry,
+                )
         return self._nfts[nft_id]
 
     def collection(self, collection_id: int) -> Collection | None:
@@ -320,7 +388,7 @@ class ZkState:
                 else None
             )
             self._collections[collection_id] = (
-                None if raw is None else Collection(collection_id, bytes(raw))
+                None if raw is None else Collection.decode(collection_id, raw)
             )
         return self._collections[collection_id]
 
@@ -374,15 +442,37 @@ class ZkState:
         return nft.id
 
     def set_nft_owner(self, nft_id: int, owner: int) -> None:
+        """Gives the NFT to `owner` and clears its listing."""
         nft = self.nft(nft_id)
         assert nft is not None
         self._put_nft(Nft(nft.id, owner, nft.collection_id, nft.content_hash))
 
-    def create_collection(self, collection_id: int, minter: bytes) -> None:
-        collection = Collection(collection_id, minter)
-        self._collections[collection_id] = collection
-        self.kv.put(_COLLECTION + _U64.pack(collection_id), minter)
-        self._collections_tree.set_leaf(collection_id, collection.leaf())
+    def set_nft_listing(self, nft_id: int, token: int, price: int, expiry: int) -> None:
+        """Lists the NFT (price 0 with token and expiry 0: clears the listing)."""
+        nft = self.nft(nft_id)
+        assert nft is not None
+        self._put_nft(
+            Nft(nft.id, nft.owner, nft.collection_id, nft.content_hash, token, price, expiry)
+        )
+
+    def set_escrow_balance(self, token: int, amount: int) -> None:
+        self.set_balance(self.params.escrow_index, token, amount)
+
+    def create_collection(self, collection_id: int, minter: bytes, cap: int = 0) -> None:
+        self._put_collection(Collection(collection_id, minter, cap))
+
+    def set_collection_round(self, collection_id: int, round_: int, minted: int) -> None:
+        """A game collection's current round and how many NFTs it has minted."""
+        collection = self.collection(collection_id)
+        assert collection is not None
+        self._put_collection(
+            Collection(collection_id, collection.minter, collection.cap, round_, minted)
+        )
+
+    def _put_collection(self, collection: Collection) -> None:
+        self._collections[collection.id] = collection
+        self.kv.put(_COLLECTION + _U64.pack(collection.id), collection.encode())
+        self._collections_tree.set_leaf(collection.id, collection.leaf())
         self._root = None
 
     # Internals
@@ -407,8 +497,13 @@ class ZkState:
 
     def _put_nft(self, nft: Nft) -> None:
         self._nfts[nft.id] = nft
-        raw = struct.pack(">QQ", nft.owner, nft.collection_id) + nft.content_hash.to_bytes(
-            32, "big"
+        raw = _NFT_RECORD.pack(
+            nft.owner,
+            nft.collection_id,
+            nft.content_hash.to_bytes(32, "big"),
+            nft.list_token,
+            nft.list_price.to_bytes(16, "big"),
+            nft.list_expiry,
         )
         self.kv.put(_NFT + _U64.pack(nft.id), raw)
         self._nfts_tree.set_leaf(nft.id, nft.leaf())
@@ -420,7 +515,7 @@ class ZkState:
 
 
 def _check_genesis(params: ZkParams, genesis: ZkGenesis) -> None:
-    if len(genesis.accounts) > params.max_accounts:
+    if len(genesis.accounts) > params.escrow_index:
         raise InvalidGenesis(f"{len(genesis.accounts)} accounts do not fit the accounts tree")
     seen: set[bytes] = set()
     for i, account in enumerate(genesis.accounts):

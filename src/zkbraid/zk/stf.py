@@ -13,6 +13,12 @@ and makes sure each L1 deposit is credited at most once; the STF takes it as giv
 only what the ZK state decides (the recipient's account and address, the token, the amount).
 A Withdraw burns: the balance goes down and nothing is credited on the ZK chain; L1 pays its
 `l1_recipient` when its batch settles.
+
+The hybrid (docs/hybrid.md): a MoveToFast debits into the fast-chain escrow, a MoveFromFast (a
+system transaction, like Deposit, made from a fast-chain exit) pays out of it and never more
+than it holds; a GameMint (system, from a game's report) mints into a game collection at most
+its cap a round; NftList, NftCancel and NftBuy are the market. NftBuy is the one rule that reads
+the block: its listing's expiry against the ZK block's time (`time_s`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkbraid.crypto.eddsa import is_valid_public_key, verify
+from zkbraid.errors import BraidError
 from zkbraid.zk.errors import (
     AccountTreeFull,
     AddressAlreadyRegistered,
@@ -27,17 +34,29 @@ from zkbraid.zk.errors import (
     BadECDSASignature,
     BadEdDSASignature,
     BalanceOverflow,
+    BuyOwnNft,
+    CollectionExists,
     DepositRecipientMismatch,
+    EscrowInsufficient,
     FeeOutOfRange,
+    IdOutOfRange,
     InsufficientBalance,
     InvalidL2Key,
+    ListingExpired,
+    NftNotListed,
     NftTreeFull,
     NonceOutOfRange,
     NonceTooHigh,
     NonceTooLow,
     NotBridgeToken,
+    NotCollectionGame,
     NotCollectionMinter,
+    NotGameCollection,
+    NotMovableToken,
     NotNftOwner,
+    PriceMismatch,
+    RoundCapReached,
+    RoundClosed,
     SelfTransfer,
     TokenIdOutOfRange,
     UnknownAccount,
@@ -45,10 +64,17 @@ from zkbraid.zk.errors import (
     UnknownNft,
     WrongZkChainId,
 )
-from zkbraid.zk.params import BRIDGE_TOKEN, L1_AMOUNT_BOUND, ZkParams
+from zkbraid.zk.params import BRIDGE_TOKEN, L1_AMOUNT_BOUND, MOVE_TOKEN, ZkParams
 from zkbraid.zk.state import Collection, Nft, ZkState
 from zkbraid.zk.transactions import (
+    CreateCollection,
     Deposit,
+    GameMint,
+    MoveFromFast,
+    MoveToFast,
+    NftBuy,
+    NftCancel,
+    NftList,
     NftMint,
     NftTransfer,
     RegisterKey,
@@ -60,6 +86,10 @@ from zkbraid.zk.transactions import (
 )
 
 
+class BlockTimeRequired(BraidError):
+    """An NftBuy validated without the ZK block's time (a caller's mistake, not the user's)."""
+
+
 @dataclass(frozen=True)
 class ZkReceipt:
     """What applying one transaction did: the roots around it and the ids it created."""
@@ -69,7 +99,7 @@ class ZkReceipt:
     old_root: int
     new_root: int
     account_index: int | None = None  # RegisterKey: the new account's index
-    nft_id: int | None = None  # NftMint: the new NFT's id
+    nft_id: int | None = None  # NftMint, GameMint: the new NFT's id
 
 
 def fee_payer(state: ZkState, tx: ZkTransaction) -> bytes:
@@ -83,6 +113,11 @@ def fee_payer(state: ZkState, tx: ZkTransaction) -> bytes:
         return tx.eth_address
     if isinstance(tx, Deposit):
         return tx.recipient
+    if isinstance(tx, MoveFromFast | GameMint):
+        address = state.account_eth_address(tx.to_index)
+        if address is None:
+            raise UnknownAccount(f"recipient account {tx.to_index} does not exist")
+        return address
     address = state.account_eth_address(tx.sender)
     if address is None:
         raise UnknownAccount(f"sender account {tx.sender} does not exist")
@@ -90,13 +125,19 @@ def fee_payer(state: ZkState, tx: ZkTransaction) -> bytes:
 
 
 def validate_transaction(
-    state: ZkState, tx: ZkTransaction, params: ZkParams, *, pending_nonce: int | None = None
+    state: ZkState,
+    tx: ZkTransaction,
+    params: ZkParams,
+    *,
+    pending_nonce: int | None = None,
+    time_s: int | None = None,
 ) -> None:
     """Checks every rule for `tx` against `state`; writes nothing.
 
     With `pending_nonce` (the mempool's view of the sender's next nonce) the transaction's nonce
-    must equal it instead of the stored nonce (a Deposit has no nonce and ignores it). Raises
-    the named error of the first broken rule.
+    must equal it instead of the stored nonce (a system transaction has no nonce and ignores
+    it). `time_s` is the ZK block's time in seconds, which an NftBuy needs
+    (`BlockTimeRequired` without it). Raises the named error of the first broken rule.
     """
     if tx.chain_id != params.chain_id:
         raise WrongZkChainId(
@@ -114,17 +155,36 @@ def validate_transaction(
         validate_nft_transfer(state, tx, params, pending_nonce)
     elif isinstance(tx, Deposit):
         validate_deposit(state, tx, params)
-    else:
+    elif isinstance(tx, Withdraw):
         validate_withdraw(state, tx, params, pending_nonce)
+    elif isinstance(tx, MoveToFast):
+        validate_move_to_fast(state, tx, params, pending_nonce)
+    elif isinstance(tx, MoveFromFast):
+        validate_move_from_fast(state, tx, params)
+    elif isinstance(tx, CreateCollection):
+        validate_create_collection(state, tx, params, pending_nonce)
+    elif isinstance(tx, GameMint):
+        validate_game_mint(state, tx, params)
+    elif isinstance(tx, NftList):
+        validate_nft_list(state, tx, params, pending_nonce)
+    elif isinstance(tx, NftCancel):
+        validate_nft_cancel(state, tx, params, pending_nonce)
+    else:
+        if time_s is None:
+            raise BlockTimeRequired("an NftBuy is validated against the ZK block's time")
+        validate_nft_buy(state, tx, params, time_s, pending_nonce)
 
 
-def apply_transaction(state: ZkState, tx: ZkTransaction, params: ZkParams) -> ZkReceipt:
+def apply_transaction(
+    state: ZkState, tx: ZkTransaction, params: ZkParams, *, time_s: int | None = None
+) -> ZkReceipt:
     """Validates `tx`, applies it to `state` and returns its receipt.
 
-    Raises like `validate_transaction`, in which case `state` is unchanged.
+    `time_s`: the ZK block's time in seconds (NftBuy's expiry). Raises like
+    `validate_transaction`, in which case `state` is unchanged.
     """
     old_root = state.root()
-    validate_transaction(state, tx, params)
+    validate_transaction(state, tx, params, time_s=time_s)
     account_index: int | None = None
     nft_id: int | None = None
     if isinstance(tx, RegisterKey):
@@ -143,11 +203,45 @@ def apply_transaction(state: ZkState, tx: ZkTransaction, params: ZkParams) -> Zk
         _increment_nonce(state, tx.from_index)
     elif isinstance(tx, Deposit):
         state.set_balance(tx.to_index, tx.token, state.balance(tx.to_index, tx.token) + tx.amount)
-    else:
+    elif isinstance(tx, Withdraw):
         state.set_balance(
             tx.from_index, tx.token, state.balance(tx.from_index, tx.token) - tx.amount
         )
         _increment_nonce(state, tx.from_index)
+    elif isinstance(tx, MoveToFast):
+        state.set_balance(
+            tx.from_index, tx.token, state.balance(tx.from_index, tx.token) - tx.amount
+        )
+        state.set_escrow_balance(tx.token, state.escrow_balance(tx.token) + tx.amount)
+        _increment_nonce(state, tx.from_index)
+    elif isinstance(tx, MoveFromFast):
+        state.set_balance(tx.to_index, tx.token, state.balance(tx.to_index, tx.token) + tx.amount)
+        state.set_escrow_balance(tx.token, state.escrow_balance(tx.token) - tx.amount)
+    elif isinstance(tx, CreateCollection):
+        state.create_collection(tx.collection_id, tx.minter, tx.cap)
+        _increment_nonce(state, tx.creator_index)
+    elif isinstance(tx, GameMint):
+        collection = state.collection(tx.collection_id)
+        assert collection is not None
+        minted = collection.minted + 1 if tx.round == collection.round else 1
+        state.set_collection_round(tx.collection_id, tx.round, minted)
+        nft_id = state.create_nft(tx.to_index, tx.collection_id, tx.content_hash)
+    elif isinstance(tx, NftList):
+        state.set_nft_listing(tx.nft_id, tx.token, tx.price, tx.expiry)
+        _increment_nonce(state, tx.owner_index)
+    elif isinstance(tx, NftCancel):
+        state.set_nft_listing(tx.nft_id, 0, 0, 0)
+        _increment_nonce(state, tx.owner_index)
+    else:
+        nft = state.nft(tx.nft_id)
+        assert nft is not None
+        seller = nft.owner
+        state.set_balance(
+            tx.buyer_index, tx.token, state.balance(tx.buyer_index, tx.token) - tx.price
+        )
+        state.set_balance(seller, tx.token, state.balance(seller, tx.token) + tx.price)
+        state.set_nft_owner(tx.nft_id, tx.buyer_index)
+        _increment_nonce(state, tx.buyer_index)
     return ZkReceipt(
         tx_hash=tx.hash,
         tx_type=tx.TYPE,
@@ -170,8 +264,9 @@ def validate_register_key(state: ZkState, tx: RegisterKey, params: ZkParams) -> 
             f"address 0x{tx.eth_address.hex()} already has account "
             f"{state.account_index(tx.eth_address)}"
         )
-    if state.next_account_index >= params.max_accounts:
-        raise AccountTreeFull(f"the accounts tree is full ({params.max_accounts} accounts)")
+    if state.next_account_index >= params.escrow_index:
+        # the last leaf is the fast-chain escrow's
+        raise AccountTreeFull(f"the accounts tree is full ({params.escrow_index} accounts)")
     signer = tx.recover_signer()
     if signer is None:
         raise BadECDSASignature("the Ethereum signature is malformed (v, r or s, or high s)")
@@ -213,6 +308,10 @@ def validate_nft_mint(
     _require_account(state, tx.minter_index, "minter")
     _require_account(state, tx.to_index, "recipient")
     collection = _require_collection(state, tx.collection_id, params)
+    if collection.is_game:
+        raise NotGameCollection(
+            f"collection {tx.collection_id} is a game's: only its reports mint (GameMint)"
+        )
     minter_address = state.account_eth_address(tx.minter_index)
     if minter_address != collection.minter:
         raise NotCollectionMinter(
@@ -284,7 +383,160 @@ def validate_withdraw(
     _check_eddsa(state, tx)
 
 
+def validate_move_to_fast(
+    state: ZkState, tx: MoveToFast, params: ZkParams, pending_nonce: int | None = None
+) -> None:
+    """A positive amount of the fast chain's coin (token 0), covered by the sender and signed."""
+    _check_move_token(tx.token)
+    _check_amount(tx.amount, params)
+    _require_account(state, tx.from_index, "sender")
+    _check_nonce(state, tx, params, pending_nonce)
+    balance = state.balance(tx.from_index, tx.token)
+    if balance < tx.amount:
+        raise InsufficientBalance(
+            f"account {tx.from_index} holds {balance} of token {tx.token}, needs {tx.amount}"
+        )
+    if state.escrow_balance(tx.token) + tx.amount > params.max_amount:
+        raise BalanceOverflow(f"the escrow of token {tx.token} would pass {params.max_amount}")
+    _check_eddsa(state, tx)
+
+
+def validate_move_from_fast(state: ZkState, tx: MoveFromFast, params: ZkParams) -> None:
+    """A positive amount of token 0 to an existing account, covered by the escrow.
+
+    The damage bound (docs/hybrid.md): whatever exits the fast chain reports, the escrow pays at
+    most what it holds (`EscrowInsufficient`), and the circuit cannot prove more.
+    """
+    _check_move_token(tx.token)
+    _check_amount(tx.amount, params)
+    _require_account(state, tx.to_index, "recipient")
+    escrow = state.escrow_balance(tx.token)
+    if escrow < tx.amount:
+        raise EscrowInsufficient(
+            f"the fast-chain escrow holds {escrow} of token {tx.token}; exit {tx.exit_id} "
+            f"asks for {tx.amount}"
+        )
+    if state.balance(tx.to_index, tx.token) + tx.amount > params.max_amount:
+        raise BalanceOverflow(
+            f"the balance of account {tx.to_index} in token {tx.token} would pass "
+            f"{params.max_amount}"
+        )
+
+
+def validate_create_collection(
+    state: ZkState, tx: CreateCollection, params: ZkParams, pending_nonce: int | None = None
+) -> None:
+    """An unused collection id, a cap of at least 1, signed by an existing creator."""
+    _require_account(state, tx.creator_index, "creator")
+    if tx.collection_id >= params.max_collections:
+        raise IdOutOfRange(
+            f"collection id {tx.collection_id} is not below {params.max_collections}"
+        )
+    if state.collection(tx.collection_id) is not None:
+        raise CollectionExists(f"collection {tx.collection_id} exists")
+    if tx.cap == 0:
+        raise AmountOutOfRange("a game collection mints at least 1 NFT a round (cap >= 1)")
+    _check_nonce(state, tx, params, pending_nonce)
+    _check_eddsa(state, tx)
+
+
+def validate_game_mint(state: ZkState, tx: GameMint, params: ZkParams) -> None:
+    """A prize reported by the game collection's own contract, within its round's cap."""
+    collection = _require_collection(state, tx.collection_id, params)
+    if not collection.is_game:
+        raise NotGameCollection(f"collection {tx.collection_id} is not a game collection")
+    if tx.game != collection.minter:
+        raise NotCollectionGame(
+            f"0x{tx.game.hex()} is not the game of collection {tx.collection_id} "
+            f"(0x{collection.minter.hex()})"
+        )
+    if tx.round < collection.round:
+        raise RoundClosed(
+            f"collection {tx.collection_id} is at round {collection.round}; round {tx.round} "
+            "is closed"
+        )
+    if tx.round == collection.round and collection.minted >= collection.cap:
+        raise RoundCapReached(
+            f"collection {tx.collection_id} has minted its cap of {collection.cap} in round "
+            f"{tx.round}"
+        )
+    _require_account(state, tx.to_index, "recipient")
+    if state.next_nft_id >= params.max_nfts:
+        raise NftTreeFull(f"the NFT tree is full ({params.max_nfts} NFTs)")
+
+
+def validate_nft_list(
+    state: ZkState, tx: NftList, params: ZkParams, pending_nonce: int | None = None
+) -> None:
+    """The owner lists an NFT at a positive price of a valid token (a new listing replaces)."""
+    if tx.token >= params.max_tokens:
+        raise TokenIdOutOfRange(f"token id {tx.token} is not below {params.max_tokens}")
+    _check_amount(tx.price, params)
+    _require_owned_nft(state, tx.owner_index, tx.nft_id, params)
+    _check_nonce(state, tx, params, pending_nonce)
+    _check_eddsa(state, tx)
+
+
+def validate_nft_cancel(
+    state: ZkState, tx: NftCancel, params: ZkParams, pending_nonce: int | None = None
+) -> None:
+    """The owner withdraws a listing."""
+    nft = _require_owned_nft(state, tx.owner_index, tx.nft_id, params)
+    if not nft.listed:
+        raise NftNotListed(f"NFT {tx.nft_id} is not listed")
+    _check_nonce(state, tx, params, pending_nonce)
+    _check_eddsa(state, tx)
+
+
+def validate_nft_buy(
+    state: ZkState, tx: NftBuy, params: ZkParams, time_s: int, pending_nonce: int | None = None
+) -> None:
+    """A listed NFT, before its expiry, for exactly its token and price, paid by the buyer."""
+    _require_account(state, tx.buyer_index, "buyer")
+    nft = _require_nft(state, tx.nft_id, params)
+    if not nft.listed:
+        raise NftNotListed(f"NFT {tx.nft_id} is not listed")
+    if nft.owner == tx.buyer_index:
+        raise BuyOwnNft(f"account {tx.buyer_index} owns NFT {tx.nft_id}")
+    if tx.token != nft.list_token or tx.price != nft.list_price:
+        raise PriceMismatch(
+            f"NFT {tx.nft_id} is listed for {nft.list_price} of token {nft.list_token}, "
+            f"the buy offers {tx.price} of token {tx.token}"
+        )
+    if time_s > nft.list_expiry:
+        raise ListingExpired(
+            f"the listing of NFT {tx.nft_id} expired at {nft.list_expiry}, it is {time_s}"
+        )
+    _check_nonce(state, tx, params, pending_nonce)
+    balance = state.balance(tx.buyer_index, tx.token)
+    if balance < tx.price:
+        raise InsufficientBalance(
+            f"account {tx.buyer_index} holds {balance} of token {tx.token}, needs {tx.price}"
+        )
+    if state.balance(nft.owner, tx.token) + tx.price > params.max_amount:
+        raise BalanceOverflow(
+            f"the balance of account {nft.owner} in token {tx.token} would pass {params.max_amount}"
+        )
+    _check_eddsa(state, tx)
+
+
 # Shared rules
+
+
+def _check_move_token(token: int) -> None:
+    if token != MOVE_TOKEN:
+        raise NotMovableToken(
+            f"moves between the chains carry token {MOVE_TOKEN} (the fast chain's coin), "
+            f"not {token}"
+        )
+
+
+def _require_owned_nft(state: ZkState, owner: int, nft_id: int, params: ZkParams) -> Nft:
+    _require_account(state, owner, "owner")
+    nft = _require_nft(state, nft_id, params)
+    if nft.owner != owner:
+        raise NotNftOwner(f"NFT {nft_id} belongs to account {nft.owner}, not {owner}")
+    return nft
 
 
 def _check_bridge_token(token: int, what: str) -> None:

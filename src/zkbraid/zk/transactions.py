@@ -77,10 +77,14 @@ from zkbraid.zk.errors import (
 )
 from zkbraid.zk.params import (
     BRIDGE_TOKEN,
+    CAP_BITS,
     ENCODING_AMOUNT_BITS,
     ENCODING_FEE_BITS,
     ENCODING_ID_BITS,
     ENCODING_NONCE_BITS,
+    MOVE_TOKEN,
+    ROUND_BITS,
+    TIME_BITS,
 )
 
 ADDRESS_LENGTH = 20
@@ -94,6 +98,13 @@ class TxType(IntEnum):
     NFT_TRANSFER = 0x13
     DEPOSIT = 0x14
     WITHDRAW = 0x15
+    MOVE_TO_FAST = 0x16
+    MOVE_FROM_FAST = 0x17
+    CREATE_COLLECTION = 0x18
+    GAME_MINT = 0x19
+    NFT_LIST = 0x1A
+    NFT_CANCEL = 0x1B
+    NFT_BUY = 0x1C
 
 
 def _check_uint(value: int, bits: int, what: str, error: type[OutOfRange]) -> None:
@@ -453,8 +464,363 @@ class Withdraw(_ZkTx):
         ]
 
 
-ZkTransaction = RegisterKey | Transfer | NftMint | NftTransfer | Deposit | Withdraw
-SignedByL2Key = Transfer | NftMint | NftTransfer | Withdraw
+@dataclass(frozen=True)
+class MoveToFast(_ZkTx):
+    """Moves `amount` of `token` from account `from_index` into the fast-chain escrow; the fast
+    chain credits the account's Ethereum address in its next block (docs/hybrid.md)."""
+
+    TYPE: ClassVar[TxType] = TxType.MOVE_TO_FAST
+    chain_id: int
+    from_index: int
+    token: int
+    amount: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.from_index, ENCODING_ID_BITS, "from_index", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_uint(self.amount, ENCODING_AMOUNT_BITS, "amount", AmountOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.from_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x16, chain_id, from_index, token, amount, nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.from_index,
+                self.token,
+                self.amount,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (self.chain_id, self.from_index, self.token, self.amount, self.nonce, self.fee)
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+@dataclass(frozen=True)
+class MoveFromFast(_ZkTx):
+    """Pays `amount` of `token` out of the fast-chain escrow to account `to_index`, for the
+    fast chain's exit `exit_id` (docs/hybrid.md).
+
+    A system transaction like Deposit: unsigned, no nonce, fee 0; the proposer makes it from an
+    Exit event of the fast chain's FastExit contract.
+    """
+
+    TYPE: ClassVar[TxType] = TxType.MOVE_FROM_FAST
+    chain_id: int
+    exit_id: int
+    to_index: int
+    token: int
+    amount: int
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.exit_id, ENCODING_ID_BITS, "exit_id", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_uint(self.amount, ENCODING_AMOUNT_BITS, "amount", AmountOutOfRange)
+
+    @property
+    def fee(self) -> int:
+        """Always 0: the exit was paid for on the fast chain."""
+        return 0
+
+    def _fields(self) -> list[bytes]:
+        ints = (self.chain_id, self.exit_id, self.to_index, self.token, self.amount)
+        return [_int_bytes(v) for v in ints]
+
+
+@dataclass(frozen=True)
+class CreateCollection(_ZkTx):
+    """Registers game collection `collection_id`, minted by the fast-chain contract `minter`'s
+    reports, at most `cap` NFTs a round (docs/hybrid.md)."""
+
+    TYPE: ClassVar[TxType] = TxType.CREATE_COLLECTION
+    chain_id: int
+    creator_index: int
+    collection_id: int
+    minter: bytes
+    cap: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.creator_index, ENCODING_ID_BITS, "creator_index", IdOutOfRange)
+        _check_uint(self.collection_id, ENCODING_ID_BITS, "collection_id", IdOutOfRange)
+        _check_address(self.minter, "minter")
+        _check_uint(self.cap, CAP_BITS, "cap", AmountOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.creator_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x18, chain_id, creator_index, collection_id, minter, cap, nonce,
+        fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.creator_index,
+                self.collection_id,
+                _address_int(self.minter),
+                self.cap,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        return [
+            _int_bytes(self.chain_id),
+            _int_bytes(self.creator_index),
+            _int_bytes(self.collection_id),
+            self.minter,
+            *(_int_bytes(v) for v in (self.cap, self.nonce, self.fee)),
+            *(_int_bytes(v) for v in _sig_ints(self.signature)),
+        ]
+
+
+@dataclass(frozen=True)
+class GameMint(_ZkTx):
+    """Mints the next NFT id of game collection `collection_id` to account `to_index`, for the
+    prize `report_id` that the game contract `game` reported for `round` (docs/hybrid.md).
+
+    A system transaction: unsigned, no nonce, fee 0; the proposer makes it from a Prize event of
+    the fast chain's GameReports contract. The collection's cap bounds it per round.
+    """
+
+    TYPE: ClassVar[TxType] = TxType.GAME_MINT
+    chain_id: int
+    report_id: int
+    collection_id: int
+    round: int
+    to_index: int
+    content_hash: int
+    game: bytes
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.report_id, ENCODING_ID_BITS, "report_id", IdOutOfRange)
+        _check_uint(self.collection_id, ENCODING_ID_BITS, "collection_id", IdOutOfRange)
+        _check_uint(self.round, ROUND_BITS, "round", IdOutOfRange)
+        _check_uint(self.to_index, ENCODING_ID_BITS, "to_index", IdOutOfRange)
+        _check_field(self.content_hash, "content_hash")
+        _check_address(self.game, "game")
+
+    @property
+    def fee(self) -> int:
+        """Always 0: the report was paid for on the fast chain."""
+        return 0
+
+    def _fields(self) -> list[bytes]:
+        ints = (self.chain_id, self.report_id, self.collection_id, self.round, self.to_index)
+        return [*(_int_bytes(v) for v in ints), _int_bytes(self.content_hash), self.game]
+
+
+@dataclass(frozen=True)
+class NftList(_ZkTx):
+    """Lists NFT `nft_id` of account `owner_index` for `price` of `token` until `expiry`
+    (unix seconds, inclusive); a new listing replaces the old one."""
+
+    TYPE: ClassVar[TxType] = TxType.NFT_LIST
+    chain_id: int
+    owner_index: int
+    nft_id: int
+    token: int
+    price: int
+    expiry: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.owner_index, ENCODING_ID_BITS, "owner_index", IdOutOfRange)
+        _check_uint(self.nft_id, ENCODING_ID_BITS, "nft_id", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_uint(self.price, ENCODING_AMOUNT_BITS, "price", AmountOutOfRange)
+        _check_uint(self.expiry, TIME_BITS, "expiry", IdOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.owner_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x1A, chain_id, owner_index, nft_id, token * 2^64 + expiry, price,
+        nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.owner_index,
+                self.nft_id,
+                (self.token << TIME_BITS) + self.expiry,
+                self.price,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (
+            self.chain_id,
+            self.owner_index,
+            self.nft_id,
+            self.token,
+            self.price,
+            self.expiry,
+            self.nonce,
+            self.fee,
+        )
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+@dataclass(frozen=True)
+class NftCancel(_ZkTx):
+    """Withdraws the listing of NFT `nft_id` by its owner `owner_index`."""
+
+    TYPE: ClassVar[TxType] = TxType.NFT_CANCEL
+    chain_id: int
+    owner_index: int
+    nft_id: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.owner_index, ENCODING_ID_BITS, "owner_index", IdOutOfRange)
+        _check_uint(self.nft_id, ENCODING_ID_BITS, "nft_id", IdOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.owner_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x1B, chain_id, owner_index, nft_id, 0, nonce, fee])."""
+        return poseidon(
+            [int(self.TYPE), self.chain_id, self.owner_index, self.nft_id, 0, self.nonce, self.fee]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (self.chain_id, self.owner_index, self.nft_id, self.nonce, self.fee)
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+@dataclass(frozen=True)
+class NftBuy(_ZkTx):
+    """Buys listed NFT `nft_id` for account `buyer_index`, paying exactly the listing's `price`
+    of `token` to its owner, before the listing's expiry."""
+
+    TYPE: ClassVar[TxType] = TxType.NFT_BUY
+    chain_id: int
+    buyer_index: int
+    nft_id: int
+    token: int
+    price: int
+    nonce: int
+    fee: int
+    signature: Signature = _UNSIGNED
+
+    def __post_init__(self) -> None:
+        _check_uint(self.chain_id, ENCODING_ID_BITS, "chain_id", IdOutOfRange)
+        _check_uint(self.buyer_index, ENCODING_ID_BITS, "buyer_index", IdOutOfRange)
+        _check_uint(self.nft_id, ENCODING_ID_BITS, "nft_id", IdOutOfRange)
+        _check_uint(self.token, ENCODING_ID_BITS, "token", IdOutOfRange)
+        _check_uint(self.price, ENCODING_AMOUNT_BITS, "price", AmountOutOfRange)
+        _check_uint(self.nonce, ENCODING_NONCE_BITS, "nonce", NonceOutOfRange)
+        _check_uint(self.fee, ENCODING_FEE_BITS, "fee", FeeOutOfRange)
+        _check_signature(self.signature)
+
+    @property
+    def sender(self) -> int:
+        return self.buyer_index
+
+    @cached_property
+    def message(self) -> int:
+        """M = poseidon([0x1C, chain_id, buyer_index, nft_id, token, price, nonce, fee])."""
+        return poseidon(
+            [
+                int(self.TYPE),
+                self.chain_id,
+                self.buyer_index,
+                self.nft_id,
+                self.token,
+                self.price,
+                self.nonce,
+                self.fee,
+            ]
+        )
+
+    def _fields(self) -> list[bytes]:
+        ints = (
+            self.chain_id,
+            self.buyer_index,
+            self.nft_id,
+            self.token,
+            self.price,
+            self.nonce,
+            self.fee,
+        )
+        return [_int_bytes(v) for v in (*ints, *_sig_ints(self.signature))]
+
+
+ZkTransaction = (
+    RegisterKey
+    | Transfer
+    | NftMint
+    | NftTransfer
+    | Deposit
+    | Withdraw
+    | MoveToFast
+    | MoveFromFast
+    | CreateCollection
+    | GameMint
+    | NftList
+    | NftCancel
+    | NftBuy
+)
+SignedByL2Key = (
+    Transfer
+    | NftMint
+    | NftTransfer
+    | Withdraw
+    | MoveToFast
+    | CreateCollection
+    | NftList
+    | NftCancel
+    | NftBuy
+)
+SystemTransaction = Deposit | MoveFromFast | GameMint
 
 
 def _sig_ints(sig: Signature) -> tuple[int, int, int]:
@@ -485,6 +851,24 @@ WITHDRAW_FIELDS = (
     "fee",
 )
 
+MOVE_TO_FAST_FIELDS = ("chain_id", "from_index", "token", "amount", "nonce", "fee")
+MOVE_FROM_FAST_FIELDS = ("chain_id", "exit_id", "to_index", "token", "amount")
+CREATE_COLLECTION_FIELDS = ("chain_id", "creator_index", "collection_id")
+CREATE_COLLECTION_TAIL = ("cap", "nonce", "fee")
+GAME_MINT_FIELDS = ("chain_id", "report_id", "collection_id", "round", "to_index", "content_hash")
+NFT_LIST_FIELDS = (
+    "chain_id",
+    "owner_index",
+    "nft_id",
+    "token",
+    "price",
+    "expiry",
+    "nonce",
+    "fee",
+)
+NFT_CANCEL_FIELDS = ("chain_id", "owner_index", "nft_id", "nonce", "fee")
+NFT_BUY_FIELDS = ("chain_id", "buyer_index", "nft_id", "token", "price", "nonce", "fee")
+
 _FIELD_COUNTS = {
     TxType.REGISTER_KEY: 6,
     TxType.TRANSFER: 10,
@@ -492,6 +876,13 @@ _FIELD_COUNTS = {
     TxType.NFT_TRANSFER: 9,
     TxType.DEPOSIT: 6,
     TxType.WITHDRAW: 10,
+    TxType.MOVE_TO_FAST: 9,
+    TxType.MOVE_FROM_FAST: 5,
+    TxType.CREATE_COLLECTION: 10,
+    TxType.GAME_MINT: 7,
+    TxType.NFT_LIST: 11,
+    TxType.NFT_CANCEL: 8,
+    TxType.NFT_BUY: 10,
 }
 
 
@@ -576,10 +967,32 @@ def decode_transaction(data: bytes) -> ZkTransaction:
         v = _uints(items[:4], DEPOSIT_FIELDS)
         recipient = _address(items[4], "recipient")
         tx = Deposit(v[0], v[1], v[2], v[3], recipient, _uint(items[5], "amount"))
-    else:
+    elif tx_type is TxType.WITHDRAW:
         v = _uints(items[:3], WITHDRAW_FIELDS) + _uints(items[4:7], WITHDRAW_FIELDS[4:])
         l1_recipient = _address(items[3], "l1_recipient")
         tx = Withdraw(v[0], v[1], v[2], l1_recipient, v[3], v[4], v[5], _signature(items[7:]))
+    elif tx_type is TxType.MOVE_TO_FAST:
+        v = _uints(items, MOVE_TO_FAST_FIELDS)
+        tx = MoveToFast(v[0], v[1], v[2], v[3], v[4], v[5], _signature(items[6:]))
+    elif tx_type is TxType.MOVE_FROM_FAST:
+        v = _uints(items, MOVE_FROM_FAST_FIELDS)
+        tx = MoveFromFast(v[0], v[1], v[2], v[3], v[4])
+    elif tx_type is TxType.CREATE_COLLECTION:
+        v = _uints(items[:3], CREATE_COLLECTION_FIELDS) + _uints(items[4:7], CREATE_COLLECTION_TAIL)
+        minter = _address(items[3], "minter")
+        tx = CreateCollection(v[0], v[1], v[2], minter, v[3], v[4], v[5], _signature(items[7:]))
+    elif tx_type is TxType.GAME_MINT:
+        v = _uints(items[:6], GAME_MINT_FIELDS)
+        tx = GameMint(v[0], v[1], v[2], v[3], v[4], v[5], _address(items[6], "game"))
+    elif tx_type is TxType.NFT_LIST:
+        v = _uints(items, NFT_LIST_FIELDS)
+        tx = NftList(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], _signature(items[8:]))
+    elif tx_type is TxType.NFT_CANCEL:
+        v = _uints(items, NFT_CANCEL_FIELDS)
+        tx = NftCancel(v[0], v[1], v[2], v[3], v[4], _signature(items[5:]))
+    else:
+        v = _uints(items, NFT_BUY_FIELDS)
+        tx = NftBuy(v[0], v[1], v[2], v[3], v[4], v[5], v[6], _signature(items[7:]))
     return tx
 
 
@@ -671,6 +1084,78 @@ def sign_withdraw(
 ) -> Withdraw:
     """A Withdraw signed with the owner's L2 key."""
     tx = Withdraw(chain_id, from_index, token, l1_recipient, amount, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_move_to_fast(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    from_index: int,
+    amount: int,
+    nonce: int,
+    fee: int,
+    token: int = MOVE_TOKEN,
+) -> MoveToFast:
+    """A MoveToFast signed with the owner's L2 key."""
+    tx = MoveToFast(chain_id, from_index, token, amount, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_create_collection(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    creator_index: int,
+    collection_id: int,
+    minter: bytes,
+    cap: int,
+    nonce: int,
+    fee: int,
+) -> CreateCollection:
+    """A CreateCollection signed with the creator's L2 key."""
+    tx = CreateCollection(chain_id, creator_index, collection_id, minter, cap, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_nft_list(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    owner_index: int,
+    nft_id: int,
+    token: int,
+    price: int,
+    expiry: int,
+    nonce: int,
+    fee: int,
+) -> NftList:
+    """An NftList signed with the owner's L2 key."""
+    tx = NftList(chain_id, owner_index, nft_id, token, price, expiry, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_nft_cancel(
+    key: PrivateKey, *, chain_id: int, owner_index: int, nft_id: int, nonce: int, fee: int
+) -> NftCancel:
+    """An NftCancel signed with the owner's L2 key."""
+    tx = NftCancel(chain_id, owner_index, nft_id, nonce, fee)
+    return replace(tx, signature=key.sign(tx.message))
+
+
+def sign_nft_buy(
+    key: PrivateKey,
+    *,
+    chain_id: int,
+    buyer_index: int,
+    nft_id: int,
+    token: int,
+    price: int,
+    nonce: int,
+    fee: int,
+) -> NftBuy:
+    """An NftBuy signed with the buyer's L2 key."""
+    tx = NftBuy(chain_id, buyer_index, nft_id, token, price, nonce, fee)
     return replace(tx, signature=key.sign(tx.message))
 
 

@@ -117,6 +117,8 @@ def test_zk_blocks_wait_for_their_interval_unless_full(tmp_path: Path, net: Devn
     first = zk_transfer(net, 0, 1, 1, 0)
     app.check_tx(first)
     run_block(app, T0, [first])
+    # the fast block that records the ZK block's root in the fast chain's oracle
+    assert run_block(app, T0 + 100, []) == [block_marker(ChainKind.FAST)]
     txs = [zk_transfer(net, 0, 1, 1, n) for n in (1, 2)]
     for t in txs:
         app.check_tx(t)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.zk.vectors import L1_RECIPIENT, VECTORS, new_chain, run_vector
+from tests.unit.zk.vectors import L1_RECIPIENT, VECTOR_TIME, VECTORS, new_chain, run_vector
 from zkbraid.proving import statement as S
 from zkbraid.zk.genesis import dev_eth_address
 from zkbraid.zk.params import ZkParams
@@ -65,16 +65,19 @@ def test_register_key_record_carries_what_l1_checks() -> None:
 
 def test_every_type_has_its_length_and_round_trips() -> None:
     lengths = {TxType.REGISTER_KEY: 93, TxType.TRANSFER: 35, TxType.NFT_MINT: 51,
-               TxType.NFT_TRANSFER: 21, TxType.DEPOSIT: 59, TxType.WITHDRAW: 51}  # fmt: skip
+               TxType.NFT_TRANSFER: 21, TxType.DEPOSIT: 59, TxType.WITHDRAW: 51,
+               TxType.MOVE_TO_FAST: 31, TxType.MOVE_FROM_FAST: 39,
+               TxType.CREATE_COLLECTION: 39, TxType.GAME_MINT: 79, TxType.NFT_LIST: 43,
+               TxType.NFT_CANCEL: 17, TxType.NFT_BUY: 43}  # fmt: skip
     seen = set()
     for fn in VECTORS.values():
         tx = run_vector(fn())["operation"]
         try:
-            record = S.pubdata(tx)
+            record = S.pubdata(tx, VECTOR_TIME)
         except S.MalformedPubdata:
             continue  # ids beyond any tree: no proof possible
-        assert len(record) == lengths[tx.TYPE]
-        assert S.tx_data_from_pubdata(record) == S.tx_data(tx)
+        assert len(record) == lengths[tx.TYPE] == S.pubdata_length(tx.TYPE)
+        assert S.tx_data_from_pubdata(record) == S.tx_data(tx, VECTOR_TIME)
         seen.add(tx.TYPE)
     assert seen == set(TxType)
 

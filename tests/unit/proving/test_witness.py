@@ -9,6 +9,7 @@ from tests.unit.zk.vectors import (
     BALANCE,
     L1_RECIPIENT,
     N_ACCOUNTS,
+    VECTOR_TIME,
     VECTORS,
     Vector,
     new_chain,
@@ -37,19 +38,19 @@ VALID = {name: fn for name, fn in VECTORS.items() if not name.startswith("invali
 def test_witness_reaches_the_stf_root(name: str) -> None:
     parts = run_vector(VALID[name]())
     pre = parts["pre"].restore()
-    witness = build_witness(pre, parts["operation"])
+    witness = build_witness(pre, parts["operation"], VECTOR_TIME)
     assert witness.old_root == parts["pre"].root
     assert witness.new_root == parts["post"].root
-    assert witness.tx_data == tx_data(parts["operation"])
+    assert witness.tx_data == tx_data(parts["operation"], VECTOR_TIME)
     assert pre.root() == parts["pre"].root, "building a witness must not change the state"
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
 def test_apply_with_witness_reads_the_same_witness(name: str) -> None:
     parts = run_vector(VALID[name]())
-    built = build_witness(parts["pre"].restore(), parts["operation"])
+    built = build_witness(parts["pre"].restore(), parts["operation"], VECTOR_TIME)
     state = parts["pre"].restore()
-    receipt, read = apply_with_witness(state, parts["operation"], state.params)
+    receipt, read = apply_with_witness(state, parts["operation"], state.params, time_s=VECTOR_TIME)
     assert dict(read.inputs) == dict(built.inputs)
     assert receipt.new_root == parts["post"].root
 
@@ -74,7 +75,7 @@ def _shape_ok(witness: ProofWitness, fn: Callable[[], Vector]) -> None:
 def test_witness_of_every_vector_has_the_circuit_shape(name: str) -> None:
     parts = run_vector(VECTORS[name]())
     try:
-        witness = build_witness(parts["pre"].restore(), parts["operation"])
+        witness = build_witness(parts["pre"].restore(), parts["operation"], VECTOR_TIME)
     except WitnessError:
         assert parts["error"] is not None  # only invalid transactions cannot be placed
         return
@@ -105,14 +106,14 @@ def test_apply_with_witness_matches_apply_transaction() -> None:
 def test_deposit_and_withdraw_fill_account_a_only() -> None:
     chain = new_chain()
     deposit = build_witness(chain.state, chain.deposit(2, 50, deposit_id=9)).inputs
-    assert (deposit["txType"], deposit["accountA"], deposit["depositId"]) == (0x14, 2, 9)
+    assert (deposit["txType"], deposit["accountA"], deposit["eventId"]) == (0x14, 2, 9)
     assert (deposit["sigR8x"], deposit["sigR8y"], deposit["sigS"], deposit["fee"]) == (0, 0, 0, 0)
     assert deposit["aAddress"] == int.from_bytes(dev_eth_address(2), "big")
     assert deposit["bPath"] == [0] * chain.params.account_depth  # no account B
     withdraw = build_witness(chain.state, chain.withdraw(1, 50, l1_recipient=L1_RECIPIENT)).inputs
     assert (withdraw["txType"], withdraw["accountA"], withdraw["aBalance"]) == (0x15, 1, BALANCE)
     assert withdraw["l1Address"] == int.from_bytes(L1_RECIPIENT, "big")
-    assert withdraw["sigS"] != 0 and withdraw["depositId"] == 0
+    assert withdraw["sigS"] != 0 and withdraw["eventId"] == 0
     assert withdraw["bPath"] == [0] * chain.params.account_depth
 
 

@@ -103,6 +103,8 @@ def test_an_l1_deposit_is_credited_once_by_the_proposer(tmp_path: Path, net: Dev
     l1.mine()
     proposal = run_block(app, T0 + 4_000, [])
     assert len(proposal) == 2  # the marker with the observation, one Deposit
+    # the fast block that records the new ZK root in the fast chain's oracle
+    assert run_block(app, T0 + 4_100, []) == [block_marker(ChainKind.FAST)]
     assert app.zk.balance(1, 0) == before + 5
     bridge = app.state.bridge
     assert bridge.meta.l1_height == 1 and bridge.meta.next_deposit_id == 3

@@ -130,14 +130,20 @@ def test_root_layout() -> None:
     for nft_id in range(state.next_nft_id):
         nft = state.nft(nft_id)
         assert nft is not None
-        leaf = poseidon([nft.owner, nft.collection_id, nft.content_hash])
+        listing = [nft.list_token, nft.list_price, nft.list_expiry]
+        leaf = poseidon([nft.owner, nft.collection_id, nft.content_hash, *listing])
         assert compute_root(nft_id, leaf, state.nft_proof(nft_id)) == state.nfts_root()
     for cid in (0, 1):
         collection = state.collection(cid)
         assert collection is not None
-        leaf = poseidon([int.from_bytes(collection.minter, "big"), 0])
+        leaf = poseidon([int.from_bytes(collection.minter, "big"), 0, 0, 0])
         assert compute_root(cid, leaf, state.collection_proof(cid)) == state.collections_root()
     assert compute_root(2, 0, state.collection_proof(2)) == state.collections_root()
+    # The escrow: the last leaf, no account, its balances tree under a keyless leaf.
+    escrow = params.escrow_index
+    assert state.account(escrow) is None
+    leaf = poseidon([0, 0, 0, 0, state.escrow_balances_root()])
+    assert compute_root(escrow, leaf, state.account_proof(escrow)) == accounts_root
 
 
 def test_queries() -> None:

@@ -40,6 +40,9 @@ from zkbraid.zk.transactions import (
 CHAIN = new_chain()
 
 
+from tests.unit.zk import hybrid_vectors as hv  # noqa: E402
+
+
 def samples() -> list[ZkTransaction]:
     return [
         CHAIN.register(N_ACCOUNTS, fee=3),
@@ -50,6 +53,13 @@ def samples() -> list[ZkTransaction]:
         CHAIN.deposit(2, 2**128 - 1, deposit_id=2**64 - 1),
         CHAIN.withdraw(3, 10**18, fee=2**64 - 1),
         CHAIN.deposit(0, 1, deposit_id=0),  # token 0, deposit id 0: empty strings
+        hv.to_fast(CHAIN, 1, 2**128 - 1),
+        hv.from_fast(CHAIN, 2, 7, exit_id=2**64 - 1),
+        hv.create(CHAIN, cap=2**32 - 1),
+        hv.prize(CHAIN, 3, round_=2**32 - 1, content_hash=FIELD_MODULUS - 1),
+        hv.listing(CHAIN, 1, 0, expiry=2**64 - 1),
+        hv.cancel(CHAIN, 1, 0),
+        hv.buy(CHAIN, 2, 0),
     ]
 
 
@@ -74,7 +84,7 @@ def test_roundtrip_and_hash(tx: ZkTransaction) -> None:
 
 
 def test_type_bytes() -> None:
-    assert [t.value for t in TxType] == [0x10, 0x11, 0x12, 0x13, 0x14, 0x15]
+    assert [t.value for t in TxType] == list(range(0x10, 0x1D))
     assert RegisterKey.TYPE == TxType.REGISTER_KEY and Transfer.TYPE == TxType.TRANSFER
     assert NftMint.TYPE == TxType.NFT_MINT and NftTransfer.TYPE == TxType.NFT_TRANSFER
     assert Deposit.TYPE == TxType.DEPOSIT and Withdraw.TYPE == TxType.WITHDRAW
@@ -137,7 +147,7 @@ def test_invalid_empty() -> None:
         decode_transaction(b"")
 
 
-@pytest.mark.parametrize("type_byte", [0x00, 0x01, 0x02, 0x0F, 0x16, 0xC0, 0xFF])
+@pytest.mark.parametrize("type_byte", [0x00, 0x01, 0x02, 0x0F, 0x1D, 0xC0, 0xFF])
 def test_invalid_unknown_type(type_byte: int) -> None:
     data = bytes((type_byte,)) + samples()[1].encode()[1:]
     with pytest.raises(MalformedTransaction, match="unknown transaction type"):
