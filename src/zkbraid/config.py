@@ -37,8 +37,9 @@ class BlockTiming:
     zk_empty_blocks: bool = False
     """Whether ZK blocks are made every interval when nothing is pending."""
     zk_hybrid_interval_ms: int = 100
-    """Time between two ZK blocks while fast-chain exits or game prizes wait for their
-    MoveFromFast or GameMint (docs/hybrid.md): moves back complete within a few fast blocks."""
+    """Time between two ZK blocks while a MoveToFast is pending, or fast-chain exits or game
+    prizes wait for their MoveFromFast or GameMint (docs/hybrid.md): moves between the chains
+    complete within a few fast blocks."""
 
 
 @dataclass(frozen=True)

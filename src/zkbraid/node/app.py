@@ -44,7 +44,7 @@ from zkbraid.settlement.observation import L1Observation
 from zkbraid.zk.genesis import ZkGenesis
 from zkbraid.zk.params import BRIDGE_TOKEN, MOVE_TOKEN
 from zkbraid.zk.state import ZkState
-from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast
+from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast, TxType
 
 log = logging.getLogger("zkbraid.app")
 
@@ -185,9 +185,11 @@ class BraidApp:
         zk_due = (zk_txs or news or timing.zk_empty_blocks) and (
             zk_elapsed >= timing.zk_block_interval_ms
         )
-        # The fast chain's exits and prizes are paid and minted within a few fast blocks.
+        # Moves between the chains complete within a few fast blocks: a pending MoveToFast,
+        # fast-chain exit or game prize cuts a ZK block after the shorter hybrid interval.
         from_fast = self._from_fast()
-        hybrid_due = bool(from_fast) and zk_elapsed >= timing.zk_hybrid_interval_ms
+        moving = any(raw[1:2] == bytes([TxType.MOVE_TO_FAST]) for raw in zk_txs)
+        hybrid_due = (bool(from_fast) or moving) and zk_elapsed >= timing.zk_hybrid_interval_ms
         if zk_due or hybrid_due or len(zk_txs) >= timing.zk_max_txs:
             extra = b"" if observation is None else observation.encode()
             body = [*deposits, *from_fast, *zk_txs][: timing.zk_max_txs]
