@@ -46,7 +46,7 @@ from zkbraid.proving.verifying_key import MalformedVerifyingKey, verifying_key_h
 from zkbraid.proving.witness import ProofWitness
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.smt import compute_root
-from zkbraid.zk.state import ZkState, account_leaf
+from zkbraid.zk.state import Nft, ZkState, account_leaf
 
 # The widths the fast chain gives the public inputs (OwnershipGate.admit), checked by the circuit.
 COLLECTION_BITS = 16
@@ -200,18 +200,18 @@ class NftOpening:
     path: tuple[int, ...]
 
     def leaf(self) -> int:
-        """poseidon([owner, collection_id, content_hash, list_token, list_price, list_expiry])
-        (zk/state.py `Nft.leaf`)."""
-        return poseidon(
-            [
-                self.owner,
-                self.collection_id,
-                self.content_hash,
-                self.list_token,
-                self.list_price,
-                self.list_expiry,
-            ]
+        """The NFT leaf of zk/state.py (`Nft.leaf`): poseidon([owner, collection_id,
+        content_hash, list_token, list_price, list_expiry])."""
+        nft = Nft(
+            self.id,
+            self.owner,
+            self.collection_id,
+            self.content_hash,
+            self.list_token,
+            self.list_price,
+            self.list_expiry,
         )
+        return nft.leaf()
 
 
 @dataclass(frozen=True)
@@ -261,10 +261,9 @@ class OwnershipOpenings:
                 owner=nft.owner,
                 collection_id=nft.collection_id,
                 content_hash=nft.content_hash,
-                # getattr: the listing fields are landing in zk/state.py (docs/hybrid.md).
-                list_token=getattr(nft, "list_token", 0),
-                list_price=getattr(nft, "list_price", 0),
-                list_expiry=getattr(nft, "list_expiry", 0),
+                list_token=nft.list_token,
+                list_price=nft.list_price,
+                list_expiry=nft.list_expiry,
                 path=tuple(state.nft_proof(nft_id)),
             ),
         )
