@@ -8,7 +8,7 @@ from typing import Any
 from zkbraid import __version__
 from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
 from zkbraid.api.market_methods import job_json, market_now
-from zkbraid.api.receipts_json import header_json, record_json
+from zkbraid.api.receipts_json import header_json, record_json, zk_tx_json
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
 from zkbraid.ledger.block import BlockHeader, ChainKind
@@ -16,6 +16,7 @@ from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.records import JobStatus
 from zkbraid.market.transactions import Faucet
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.zk.transactions import ZkTransaction
 
 MAX_BLOCKS_PER_CALL = 1000
 
@@ -54,7 +55,14 @@ def tx_status(node: NodeView, tx_hash: bytes) -> dict[str, Any] | None:
     with node.lock:
         pending = node.mempool.get(tx_hash)
         if pending is not None:
-            return {"hash": hexb(tx_hash), "kind": pending.kind.name, "status": "pending"}
+            out: dict[str, Any] = {
+                "hash": hexb(tx_hash),
+                "kind": pending.kind.name,
+                "status": "pending",
+            }
+            if isinstance(pending.tx, ZkTransaction):
+                out["transaction"] = zk_tx_json(pending.tx)
+            return out
         reason = node.mempool.dropped.get(tx_hash)
     if reason is not None:
         return {"hash": hexb(tx_hash), "status": "dropped", "error": reason}

@@ -75,6 +75,12 @@ def quantity(value: Any, name: str) -> int:
     raise InvalidParams(f"{name} must be a number")
 
 
+def camel(name: str) -> str:
+    """A Python field name as the API spells it: `exit_id` -> `exitId`."""
+    head, *rest = name.split("_")
+    return head + "".join(w.capitalize() for w in rest)
+
+
 def hexq(n: int) -> str:
     return hex(n)
 

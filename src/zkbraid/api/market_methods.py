@@ -13,7 +13,7 @@ import time
 from dataclasses import fields
 from typing import Any
 
-from zkbraid.api.jsonrpc import Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.jsonrpc import Params, camel, hex_bytes, hexb, param, quantity
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
 from zkbraid.ledger.envelope import TxKind, unwrap, wrap
@@ -30,17 +30,12 @@ class UnknownAggregation(NotFound):
     """No aggregation job for that batch (it does not exist, or is not complete yet)."""
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(w.capitalize() for w in rest)
-
-
 def params_json(p: MarketParams) -> dict[str, Any]:
     """Every market parameter under its camelCase name (amounts as decimal strings)."""
     out: dict[str, Any] = {}
     for f in fields(p):
         value = getattr(p, f.name)
-        out[_camel(f.name)] = str(value) if f.name == "fine" else value
+        out[camel(f.name)] = str(value) if f.name == "fine" else value
     return out
 
 

@@ -1,13 +1,16 @@
 """The JSON of blocks, transaction records and their receipts (the only place receipts become
-JSON; sequencer/receipts.py has their types)."""
+JSON; sequencer/receipts.py has their types), and of the ZK-chain transactions themselves."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from zkbraid.api.jsonrpc import hexb
+from zkbraid.api.jsonrpc import camel, hexb
+from zkbraid.crypto.eddsa import PublicKey
+from zkbraid.errors import BraidError
 from zkbraid.ledger.block import BlockHeader
-from zkbraid.ledger.envelope import TxKind
+from zkbraid.ledger.envelope import TxKind, unwrap
 from zkbraid.ledger.store import TxRecord
 from zkbraid.market.receipts import BundleReceipt, ProverReceipt
 from zkbraid.market.state import Market
@@ -19,6 +22,13 @@ from zkbraid.sequencer.receipts import (
     ZkTxResult,
     decode_result,
 )
+from zkbraid.zk.transactions import ZkTransaction, decode_transaction
+
+# How zk_tx_json shows a field, by name: amounts as decimal strings (as every amount in the API),
+# content hashes as 0x hex (as zk_getNft); signatures are left out (they say nothing to a reader).
+_AMOUNT_FIELDS = frozenset({"amount", "price", "fee"})
+_HASH_FIELDS = frozenset({"content_hash"})
+_SIGNATURE_FIELDS = frozenset({"signature", "ecdsa_signature"})
 
 
 def header_json(
@@ -50,7 +60,7 @@ def record_json(t: TxRecord, market: Market | None = None) -> dict[str, Any]:
         job = market.job(t.hash)
         if job is not None:
             roots = (job.old_root, job.new_root)
-    return {
+    out: dict[str, Any] = {
         "hash": hexb(t.hash),
         "kind": TxKind(t.kind).name,
         "status": "committed" if t.ok else "failed",
@@ -59,6 +69,43 @@ def record_json(t: TxRecord, market: Market | None = None) -> dict[str, Any]:
         "error": t.error,
         "result": result_json(decode_result(t.result), roots),
     }
+    if t.kind == TxKind.ZK:
+        tx = _decoded_zk_tx(t.raw)
+        if tx is not None:
+            out["transaction"] = zk_tx_json(tx)
+    return out
+
+
+def zk_tx_json(tx: ZkTransaction) -> dict[str, Any]:
+    """A ZK-chain transaction's fields, every type the same way: its type's name, then each
+    field under its camelCase name; amounts and fees as decimal strings, addresses and content
+    hashes as 0x hex, an L2 key as [x, y]; signatures left out."""
+    out: dict[str, Any] = {"type": tx.TYPE.name}
+    for f in fields(tx):
+        if f.name in _SIGNATURE_FIELDS:
+            continue
+        value = getattr(tx, f.name)
+        if isinstance(value, bytes):
+            shown: Any = hexb(value)
+        elif isinstance(value, PublicKey):
+            shown = [hex(value.x), hex(value.y)]
+        elif f.name in _AMOUNT_FIELDS:
+            shown = str(value)
+        elif f.name in _HASH_FIELDS:
+            shown = hex(value)
+        else:
+            shown = value
+        out[camel(f.name)] = shown
+    return out
+
+
+def _decoded_zk_tx(envelope: bytes) -> ZkTransaction | None:
+    """The ZK-chain transaction an ordered envelope holds (None: not decodable; such an
+    envelope failed in its block, and its record's error says why)."""
+    try:
+        return decode_transaction(unwrap(envelope)[1])
+    except BraidError:
+        return None
 
 
 def result_json(result: Result | None, roots: tuple[bytes, bytes] | None = None) -> dict[str, Any]:

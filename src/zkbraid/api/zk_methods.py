@@ -1,4 +1,5 @@
-"""`zk_*`: the ZK chain's JSON-RPC namespace (submit, accounts, NFTs, statuses, fees)."""
+"""`zk_*`: the ZK chain's JSON-RPC namespace (submit, accounts, NFTs and their listings,
+collections, the fast-chain escrow, statuses, fees)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,51 @@ from zkbraid.api.view import NodeView
 from zkbraid.hybrid import ownership
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.records import JobKind, JobStatus
+from zkbraid.sequencer.state import SequencerState
+from zkbraid.zk.params import MOVE_TOKEN
+from zkbraid.zk.state import Collection, Nft, ZkState
+
+
+def head_time_s(state: SequencerState) -> int:
+    """The time (unix seconds) of the latest block: the next ZK block's time is at least this,
+    so a listing whose expiry is before it can no longer be bought (the mempool's check)."""
+    return 0 if state.head is None else state.head.timestamp_ms // 1000
+
+
+def listing_json(nft: Nft, now_s: int) -> dict[str, Any] | None:
+    """An NFT's listing (None: not listed); `expired`: its expiry is before `now_s`."""
+    if not nft.listed:
+        return None
+    return {
+        "token": nft.list_token,
+        "price": str(nft.list_price),
+        "expiry": nft.list_expiry,
+        "expired": nft.list_expiry < now_s,
+    }
+
+
+def nft_json(zk: ZkState, nft: Nft, now_s: int) -> dict[str, Any]:
+    owner = zk.account_eth_address(nft.owner)
+    return {
+        "id": nft.id,
+        "owner": nft.owner,
+        "ownerAddress": None if owner is None else "0x" + owner.hex(),
+        "collection": nft.collection_id,
+        "contentHash": hex(nft.content_hash),
+        "listing": listing_json(nft, now_s),
+    }
+
+
+def collection_json(coll: Collection) -> dict[str, Any]:
+    """A collection; a game collection (cap >= 1) with its round and how many it minted."""
+    return {
+        "id": coll.id,
+        "minter": "0x" + coll.minter.hex(),
+        "game": coll.is_game,
+        "cap": coll.cap,
+        "round": coll.round,
+        "minted": coll.minted,
+    }
 
 
 def build(node: NodeView) -> dict[str, Any]:
@@ -65,26 +111,40 @@ def build(node: NodeView) -> dict[str, Any]:
     def get_nft(params: Params) -> dict[str, Any] | None:
         nft_id = quantity(param(params, 0, "nftId"), "nftId")
         with node.lock:
-            zk = node.state.zk
-            nft = zk.nft(nft_id)
-            if nft is None:
-                return None
-            owner = zk.account_eth_address(nft.owner)
-            return {
-                "id": nft.id,
-                "owner": nft.owner,
-                "ownerAddress": None if owner is None else "0x" + owner.hex(),
-                "collection": nft.collection_id,
-                "contentHash": hex(nft.content_hash),
-            }
+            state = node.state
+            nft = state.zk.nft(nft_id)
+            return None if nft is None else nft_json(state.zk, nft, head_time_s(state))
 
     def get_collection(params: Params) -> dict[str, Any] | None:
         cid = quantity(param(params, 0, "collectionId"), "collectionId")
         with node.lock:
             coll = node.state.zk.collection(cid)
-            if coll is None:
-                return None
-            return {"id": coll.id, "minter": "0x" + coll.minter.hex()}
+            return None if coll is None else collection_json(coll)
+
+    def get_listings(params: Params) -> list[dict[str, Any]]:
+        """Every listed NFT (of `collection`, when given), by id, each with whether its listing
+        has expired at the latest block's time. Reads every NFT: O(NFTs minted)."""
+        wanted = param(params, 0, "collection", None)
+        collection = None if wanted is None else quantity(wanted, "collection")
+        with node.lock:
+            state = node.state
+            zk, now_s = state.zk, head_time_s(state)
+            out = []
+            for nft_id in range(zk.next_nft_id):
+                nft = zk.nft(nft_id)
+                if nft is None or not nft.listed:
+                    continue
+                if collection is not None and nft.collection_id != collection:
+                    continue
+                out.append(nft_json(zk, nft, now_s))
+            return out
+
+    def get_escrow(params: Params) -> str:
+        """What the fast-chain escrow holds of a token (default 0, the only one moved), as a
+        decimal string: at most this much can exit the fast chain."""
+        token = quantity(param(params, 0, "token", MOVE_TOKEN), "token")
+        with node.lock:
+            return str(node.state.zk.escrow_balance(token))
 
     def get_transaction(params: Params) -> dict[str, Any] | None:
         return tx_status(node, hex_bytes(param(params, 0, "hash"), "hash", 32))
@@ -109,6 +169,11 @@ def build(node: NodeView) -> dict[str, Any]:
             "nftMint": str(f.nft_mint),
             "nftTransfer": str(f.nft_transfer),
             "withdraw": str(f.withdraw),
+            "moveToFast": str(f.move_to_fast),
+            "createCollection": str(f.create_collection),
+            "nftList": str(f.nft_list),
+            "nftCancel": str(f.nft_cancel),
+            "nftBuy": str(f.nft_buy),
         }
 
     def get_proof_job(params: Params) -> dict[str, Any] | None:
@@ -174,6 +239,8 @@ def build(node: NodeView) -> dict[str, Any]:
         "zk_getBalance": get_balance,
         "zk_getNft": get_nft,
         "zk_getCollection": get_collection,
+        "zk_getListings": get_listings,
+        "zk_getEscrow": get_escrow,
         "zk_getTransaction": get_transaction,
         "zk_getRoot": get_root,
         "zk_getOwnershipWitness": get_ownership_witness,

@@ -17,6 +17,7 @@ from aiohttp import web
 from zkbraid.api import (
     braid_methods,
     bridge_methods,
+    hybrid_methods,
     market_methods,
     settlement_methods,
     web_pages,
@@ -95,6 +96,7 @@ class Node:
         sync_methods.update(zk_methods.build(self))
         sync_methods.update(market_methods.build(self))
         sync_methods.update(bridge_methods.build(self))
+        sync_methods.update(hybrid_methods.build(self))
         sync_methods.update(settlement_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
