@@ -20,6 +20,7 @@ from typing import Any
 from zkbraid.cli import agent as agent_cli
 from zkbraid.cli import batches as batches_cli
 from zkbraid.cli import bridge as bridge_cli
+from zkbraid.cli import hybrid as hybrid_cli
 from zkbraid.cli import output as out
 from zkbraid.cli import ownership as ownership_cli
 from zkbraid.cli.wallets import load_wallet
@@ -687,6 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     ns.add_argument("nft", type=int)
     ns.set_defaults(func=cmd_zk_nft_show)
     ownership_cli.add_parser(z)
+    hybrid_cli.add_parsers(sub, z, n, _tx_flags)
     return p
 
 

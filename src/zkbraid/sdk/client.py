@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,15 @@ from zkbraid.crypto.eddsa import PrivateKey, derive_l2_key
 from zkbraid.market.market_txs import MarketTx, sign_deactivate, sign_heartbeat, sign_register
 from zkbraid.market.transactions import SubmitProof
 from zkbraid.sdk.rpc import RpcClient
+from zkbraid.zk.errors import NftNotListed, UnknownNft
 from zkbraid.zk.genesis import dev_eth_private_key
 from zkbraid.zk.transactions import (
     ZkTransaction,
+    sign_create_collection,
+    sign_move_to_fast,
+    sign_nft_buy,
+    sign_nft_cancel,
+    sign_nft_list,
     sign_nft_mint,
     sign_nft_transfer,
     sign_register_key,
@@ -37,6 +44,9 @@ from zkbraid.zk.transactions import (
 
 AccountRef = str | int
 """A ZK account: its 0x Ethereum address or its account index."""
+
+LISTING_TTL_S = 86_400
+"""How long a listing lasts unless told otherwise (one day)."""
 
 
 class TxFailed(Exception):
@@ -164,7 +174,8 @@ class BraidClient:
         return self._zk_chain_id
 
     def fee(self, tx_type: str) -> int:
-        """The schedule's minimum fee of a type (registerKey, transfer, nftMint, nftTransfer)."""
+        """The schedule's minimum fee of a type (registerKey, transfer, nftMint, nftTransfer,
+        withdraw, moveToFast, createCollection, nftList, nftCancel, nftBuy)."""
         if self._fees is None:
             self._fees = {k: int(v) for k, v in self.rpc.call("zk_getFeeSchedule").items()}
         return self._fees[tx_type]
@@ -183,6 +194,16 @@ class BraidClient:
     def zk_collection(self, collection_id: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self.rpc.call("zk_getCollection", collection_id)
         return result
+
+    def listings(self, collection: int | None = None) -> list[dict[str, Any]]:
+        """Every listed NFT (of `collection`), each with its listing and whether it expired."""
+        args = [] if collection is None else [collection]
+        result: list[dict[str, Any]] = self.rpc.call("zk_getListings", *args)
+        return result
+
+    def escrow(self, token: int = 0) -> int:
+        """What the fast-chain escrow holds: the most that can exit the fast chain."""
+        return int(self.rpc.call("zk_getEscrow", token))
 
     def account_index(self, ref: AccountRef) -> int:
         """The account index of an address (or an index, returned as is)."""
@@ -298,6 +319,118 @@ class BraidClient:
             nft_id=nft_id,
             nonce=self.next_nonce(sender),
             fee=self.fee("nftTransfer") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    # -- the hybrid (docs/hybrid.md): moves, game collections, the NFT market --------------
+
+    def _signer(self, wallet: Wallet, nonce: int | None) -> tuple[int, int]:
+        """The wallet's account index and the nonce its next transaction carries."""
+        index = self.account_index(wallet.address)
+        return index, self.next_nonce(index) if nonce is None else nonce
+
+    def send_move_to_fast(
+        self, wallet: Wallet, amount: int, *, fee: int | None = None, nonce: int | None = None
+    ) -> str:
+        """Moves `amount` of token 0 into the fast-chain escrow; the fast block after its ZK
+        block credits the wallet's address with as many wei (`Hybrid.move_to_fast` waits)."""
+        sender, nonce = self._signer(wallet, nonce)
+        tx = sign_move_to_fast(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            from_index=sender,
+            amount=amount,
+            nonce=nonce,
+            fee=self.fee("moveToFast") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_create_collection(
+        self,
+        wallet: Wallet,
+        collection_id: int,
+        minter: str | bytes,
+        cap: int,
+        *,
+        fee: int | None = None,
+    ) -> str:
+        """Creates game collection `collection_id`, minted only by fast-chain contract `minter`
+        (its GameReports reports), at most `cap` a round."""
+        sender, nonce = self._signer(wallet, None)
+        tx = sign_create_collection(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            creator_index=sender,
+            collection_id=collection_id,
+            minter=bytes.fromhex(minter[2:]) if isinstance(minter, str) else minter,
+            cap=cap,
+            nonce=nonce,
+            fee=self.fee("createCollection") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_nft_list(
+        self,
+        wallet: Wallet,
+        nft_id: int,
+        price: int,
+        *,
+        token: int = 0,
+        expiry: int | None = None,
+        fee: int | None = None,
+    ) -> str:
+        """Lists an NFT the wallet owns for `price` of `token` until `expiry` (unix seconds,
+        the last second it can be bought; default a day from now). Listing again replaces
+        the listing."""
+        owner, nonce = self._signer(wallet, None)
+        tx = sign_nft_list(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            owner_index=owner,
+            nft_id=nft_id,
+            token=token,
+            price=price,
+            expiry=int(time.time()) + LISTING_TTL_S if expiry is None else expiry,
+            nonce=nonce,
+            fee=self.fee("nftList") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_nft_cancel(self, wallet: Wallet, nft_id: int, *, fee: int | None = None) -> str:
+        owner, nonce = self._signer(wallet, None)
+        tx = sign_nft_cancel(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            owner_index=owner,
+            nft_id=nft_id,
+            nonce=nonce,
+            fee=self.fee("nftCancel") if fee is None else fee,
+        )
+        return self.send_zk(tx)
+
+    def send_nft_buy(self, wallet: Wallet, nft_id: int, *, fee: int | None = None) -> str:
+        """Buys a listed NFT at exactly its listing's token and price, as the node shows them
+        now (if the listing changes before the buy is ordered, the chain refuses it:
+        PriceMismatch or NftNotListed).
+
+        Raises UnknownNft, NftNotListed (before sending anything).
+        """
+        nft = self.zk_nft(nft_id)
+        if nft is None:
+            raise UnknownNft(f"no NFT {nft_id}")
+        listing = nft["listing"]
+        if listing is None:
+            raise NftNotListed(f"NFT {nft_id} is not listed")
+        buyer, nonce = self._signer(wallet, None)
+        tx = sign_nft_buy(
+            wallet.l2_key,
+            chain_id=self.zk_chain_id,
+            buyer_index=buyer,
+            nft_id=nft_id,
+            token=int(listing["token"]),
+            price=int(listing["price"]),
+            nonce=nonce,
+            fee=self.fee("nftBuy") if fee is None else fee,
         )
         return self.send_zk(tx)
 
