@@ -1,0 +1,1 @@
+"""Arena: the hybrid's fast-chain game (README.md) and its client (arena.py)."""
