@@ -25,7 +25,7 @@ from zkbraid.cli import output as out
 from zkbraid.cli import ownership as ownership_cli
 from zkbraid.cli.wallets import load_wallet
 from zkbraid.errors import BraidError
-from zkbraid.sdk.client import BraidClient, TxFailed, Wallet
+from zkbraid.sdk.client import BraidClient, TxFailed, TxTimeout, Wallet
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 
 DEFAULT_RPC = os.environ.get("BRAID_RPC", "http://127.0.0.1:8645")
@@ -716,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
         out.fail(str(e))
     except TxFailed as e:
         out.fail(str(e))
+    except TxTimeout as e:
+        out.fail(f"{e} (it may still be included: `braid tx HASH` shows it)")
     except BraidError as e:
         out.fail(f"{e.name}: {e}")
     except (OSError, ValueError) as e:

@@ -249,9 +249,13 @@ class Hybrid:
         return record
 
     def exit(self, exit_id: int) -> ExitRecord | None:
+        if not 0 <= exit_id < 2**64:
+            return None
         return self._store.get(_exit_key(exit_id), ExitRecord)
 
     def prize(self, report_id: int) -> PrizeRecord | None:
+        if not 0 <= report_id < 2**64:
+            return None
         return self._store.get(_prize_key(report_id), PrizeRecord)
 
     def pending_exits(self) -> list[ExitRecord]:
