@@ -190,6 +190,7 @@ def build(node: NodeView) -> dict[str, Any]:
                         "tx": hexb(unwrap(record.raw)[1]),
                         "oldRoot": hexb(tx_job.old_root),
                         "newRoot": hexb(tx_job.new_root),
+                        "pubdata": hexb(tx_job.pubdata),
                         "proof": hexb(proof),
                     }
                 )

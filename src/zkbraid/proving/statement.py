@@ -301,6 +301,15 @@ def tx_data_from_pubdata(record: bytes) -> tuple[int, int, int]:
     return values[0], values[1], values[2]
 
 
+def block_time_of(record: bytes) -> int | None:
+    """The ZK block's time an NftBuy's record holds (None for every other type): what its
+    proof's statement was made with."""
+    if record[:1] != bytes((TxType.NFT_BUY,)):
+        return None
+    start = 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES
+    return int.from_bytes(record[start : start + TIME_BYTES], "big")
+
+
 def pubdata_length(tx_type: TxType) -> int:
     """The length of a record of this type (L1 walks a batch's records with it)."""
     return _HEADER_LENGTHS[tx_type] + sum(_WIDE_LENGTHS[tx_type])
@@ -324,6 +333,7 @@ __all__ = [
     "BlockTimeMissing",
     "MalformedPubdata",
     "UnsupportedParams",
+    "block_time_of",
     "check_params",
     "pubdata",
     "pubdata_length",

@@ -32,6 +32,7 @@ from zkbraid.market.market_txs import BundleEntry, bundle_hash, sign_bundle
 from zkbraid.market.transactions import sign_submit_proof
 from zkbraid.proving.proof import Proof
 from zkbraid.proving.prover import ProofJob, Prover
+from zkbraid.proving.statement import block_time_of
 from zkbraid.sdk.client import BraidClient, TxFailed, TxTimeout, Wallet
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 from zkbraid.zk.transactions import decode_transaction
@@ -272,8 +273,10 @@ class ProverWorker:
             tx = decode_transaction(_bytes(e["tx"]))
             proof = Proof.from_hex(e["proof"])
             old_root, new_root = _bytes(e["oldRoot"]), _bytes(e["newRoot"])
+            # an NftBuy's statement holds its block's time, which its record carries
+            time_s = block_time_of(_bytes(e["pubdata"])) if "pubdata" in e else None
             self.prover.verifier.check_transaction(
-                proof, int.from_bytes(old_root, "big"), int.from_bytes(new_root, "big"), tx
+                proof, int.from_bytes(old_root, "big"), int.from_bytes(new_root, "big"), tx, time_s
             )
             entries.append(BundleEntry(_bytes(e["txHash"]), old_root, new_root, proof.to_bytes()))
         ours = bundle_hash(batch, [e.commitment() for e in entries])
