@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from zkbraid.proving.artifacts import CircuitKeys
+from zkbraid.proving.artifacts import OWNERSHIP, CircuitKeys
 from zkbraid.proving.build import build_dev_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +112,10 @@ def market_node(data_dir: Path, market: dict[str, int]) -> NodeProcess:
 
 @pytest.fixture(scope="session", autouse=True)
 def proving_keys() -> CircuitKeys:
-    """The circuit's development keys, built (about six minutes on a fresh machine, then
-    cached under build/circuits/) before any node starts, since nodes load them at start."""
+    """The circuits' development keys, built (about six minutes on a fresh machine, then
+    cached under build/circuits/) before any node starts, since nodes load them at start: the
+    transaction circuit's and the ownership circuit's."""
+    build_dev_keys(circuit=OWNERSHIP)
     return build_dev_keys()
 
 

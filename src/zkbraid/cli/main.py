@@ -40,6 +40,7 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from zkbraid.config import BlockTiming, parse_settings, with_overrides
     from zkbraid.market.params import MarketParams
     from zkbraid.node.devnet import devnet
+    from zkbraid.proving.artifacts import OWNERSHIP
     from zkbraid.proving.build import build_dev_keys
     from zkbraid.proving.verify import ProofVerifier
     from zkbraid.sequencer.genesis import Genesis
@@ -63,6 +64,10 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         f" 0x{keys.verifying_key_hash.hex()[:16]}…)"
         + (" — INSECURE development keys, for devnets only" if keys.insecure else "")
     )
+    # The ownership circuit's keys too (docs/hybrid.md), so a first `braid zk prove-ownership`
+    # and the fast chain's OwnershipVerifier (generated from them) find them ready.
+    ownership = build_dev_keys(net.params.zk, progress=out.progress, circuit=OWNERSHIP)
+    out.ok(f"ownership proof keys ready ({ownership.n_constraints:,} constraints)")
     verifier = ProofVerifier.from_keys(keys)
     Genesis.make(net.params, net.zk_genesis, verifier)  # the genesis's key, before anything starts
     return net, keys, verifier
