@@ -8,7 +8,10 @@ import sys
 from bench import (
     crypto,
     fast_node,
+    game_moves,
+    hybrid_moves,
     market_sim,
+    ownership_proof,
     proving,
     settlement_gas,
     settlement_latency,
@@ -17,7 +20,18 @@ from bench import (
 
 
 def main() -> None:
-    benches = (crypto, fast_node, zk_node, proving, market_sim, settlement_gas, settlement_latency)
+    benches = (
+        crypto,
+        fast_node,
+        zk_node,
+        proving,
+        market_sim,
+        settlement_gas,
+        settlement_latency,
+        hybrid_moves,
+        game_moves,
+        ownership_proof,
+    )
     for bench in benches:
         sys.argv = [sys.argv[0]]
         bench.main()
