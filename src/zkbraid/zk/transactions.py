@@ -14,6 +14,22 @@ transaction (0x01–0x04) ever decodes as a ZK-chain one.
     0x15 Withdraw     [chain_id, from_index, token, l1_recipient (20), amount, nonce, fee,
                        r8x, r8y, s]
 
+and the hybrid's (docs/hybrid.md):
+
+    0x16 MoveToFast       [chain_id, from_index, token, amount, nonce, fee, r8x, r8y, s]
+    0x17 MoveFromFast     [chain_id, exit_id, to_index, token, amount]
+    0x18 CreateCollection [chain_id, creator_index, collection_id, minter (20), cap, nonce, fee,
+                           r8x, r8y, s]
+    0x19 GameMint         [chain_id, report_id, collection_id, round, to_index, content_hash,
+                           game (20)]
+    0x1A NftList          [chain_id, owner_index, nft_id, token, price, expiry, nonce, fee,
+                           r8x, r8y, s]
+    0x1B NftCancel        [chain_id, owner_index, nft_id, nonce, fee, r8x, r8y, s]
+    0x1C NftBuy           [chain_id, buyer_index, nft_id, token, price, nonce, fee, r8x, r8y, s]
+
+MoveFromFast and GameMint are system transactions like Deposit (unsigned, fee 0): the proposer
+makes them from the fast chain's Exit and Prize events. cap and round are U32, expiry U64.
+
 Widths accepted by the encoding: chain id, indices and ids (deposit ids too) U64; amount U128;
 nonce and fee U64;
 pk_x, pk_y, content_hash, r8x, r8y, s field elements (< r). The STF then applies the chain's
@@ -35,6 +51,14 @@ circuits recompute it) is a Poseidon hash of the type byte, the chain id and eve
     NftTransfer  M = poseidon([0x13, chain_id, from_index, to_index, nft_id, nonce, fee])
     Withdraw     M = poseidon([0x15, chain_id, from_index, token, l1_recipient, amount, nonce,
                                fee])
+    MoveToFast   M = poseidon([0x16, chain_id, from_index, token, amount, nonce, fee])
+    CreateCollection
+                 M = poseidon([0x18, chain_id, creator_index, collection_id, minter, cap, nonce,
+                               fee])
+    NftList      M = poseidon([0x1A, chain_id, owner_index, nft_id, token * 2^64 + expiry,
+                               price, nonce, fee])
+    NftCancel    M = poseidon([0x1B, chain_id, owner_index, nft_id, 0, nonce, fee])
+    NftBuy       M = poseidon([0x1C, chain_id, buyer_index, nft_id, token, price, nonce, fee])
 
 (an address enters the hash as its 160-bit big-endian integer).
 
