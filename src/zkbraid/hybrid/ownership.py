@@ -28,21 +28,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import groth16py
-
 from zkbraid.crypto.eddsa import PrivateKey, PublicKey
 from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.errors import MalformedInput, NotFound, OutOfRange, Unauthorized
 from zkbraid.proving.artifacts import DEV_KEYS, OWNERSHIP, OWNERSHIP_PUBLIC, CircuitKeys, find_keys
 from zkbraid.proving.backends import ProverBackend
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
-from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
-from zkbraid.proving.errors import MalformedProof, SelfCheckFailed, ToolError, WitnessError
+from zkbraid.proving.errors import MalformedProof, SelfCheckFailed, WitnessError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.proof import PROOF_BYTES, Proof
-from zkbraid.proving.prover import BackendName
-from zkbraid.proving.verifying_key import MalformedVerifyingKey, verifying_key_hash
+from zkbraid.proving.prover import BackendName, make_backend
+from zkbraid.proving.verify import ProofVerifier
 from zkbraid.proving.witness import ProofWitness
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.smt import compute_root
@@ -516,26 +512,13 @@ def proof_from_words(words: Sequence[int]) -> Proof:
     return Proof.from_bytes(b"".join(w.to_bytes(32, "big") for w in words))
 
 
-class OwnershipProofVerifier:
-    """groth16py's prepared verifier of the ownership circuit's verification key."""
+class OwnershipProofVerifier(ProofVerifier):
+    """groth16py's prepared verifier of the ownership circuit's verification key (the
+    project's one verifier, `ProofVerifier`, for six public inputs)."""
 
-    def __init__(self, verification_key_json: str) -> None:
+    def __init__(self, verification_key_json: str, n_public: int = N_PUBLIC) -> None:
         """Raises `ToolError` for a key that is not the ownership circuit's shape."""
-        try:
-            key = groth16py.VerifyingKey.from_snarkjs(verification_key_json)
-            self.key_hash: bytes = verifying_key_hash(verification_key_json)
-        except (groth16py.EncodingError, ValueError, MalformedVerifyingKey) as exc:
-            raise ToolError(f"not a Groth16 verification key: {exc}") from None
-        if key.n_public != N_PUBLIC:
-            raise ToolError(
-                f"the verification key has {key.n_public} public inputs, the ownership "
-                f"circuit {N_PUBLIC}"
-            )
-        self._verifier = groth16py.Verifier(key)
-
-    @classmethod
-    def from_keys(cls, keys: CircuitKeys) -> OwnershipProofVerifier:
-        return cls(keys.verification_key_json())
+        super().__init__(verification_key_json, n_public)
 
     @classmethod
     def load(
@@ -547,23 +530,12 @@ class OwnershipProofVerifier:
     def verify(self, proof: Proof | bytes, statement: OwnershipStatement | Sequence[int]) -> bool:
         """True if `proof` verifies for the statement. Never raises for a bad proof or inputs
         that are not field elements: they are simply False."""
-        try:
-            blob = (proof if isinstance(proof, Proof) else Proof.from_bytes(proof)).to_bytes()
-        except MalformedProof:
-            return False
         public = (
             statement.public_inputs()
             if isinstance(statement, OwnershipStatement)
             else list(statement)
         )
-        if len(public) != N_PUBLIC or not all(
-            type(x) is int and 0 <= x < FIELD_MODULUS for x in public
-        ):
-            return False
-        try:
-            return bool(self._verifier.verify(blob, public))
-        except (groth16py.EncodingError, groth16py.VerificationError, ValueError):
-            return False
+        return super().verify(proof, public)
 
 
 class OwnershipProver:
@@ -586,12 +558,7 @@ class OwnershipProver:
         self._runner: NodeRunner | None = None
         if isinstance(backend, str):
             self._runner = NodeRunner()
-            if backend == "groth16py":
-                self.backend: ProverBackend = Groth16pyBackend(self.keys, self._runner)
-            elif backend == "snarkjs":
-                self.backend = SnarkjsBackend(self.keys, self._runner)
-            else:
-                raise ValueError(f"unknown prover back end {backend!r}")
+            self.backend: ProverBackend = make_backend(backend, self.keys, self._runner)
         else:
             self.backend = backend
 

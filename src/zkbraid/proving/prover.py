@@ -67,6 +67,15 @@ class ProofJob:
         return cls(tx, ProofWitness.from_json(json.dumps(witness), params))
 
 
+def make_backend(name: BackendName, keys: CircuitKeys, runner: NodeRunner) -> ProverBackend:
+    """The named proving back end over `keys` (any circuit's). Raises ValueError."""
+    if name == "groth16py":
+        return Groth16pyBackend(keys, runner)
+    if name == "snarkjs":
+        return SnarkjsBackend(keys, runner)
+    raise ValueError(f"unknown prover back end {name!r}")
+
+
 class Prover:
     """Proves jobs with one back end and checks every proof before returning it."""
 
@@ -84,12 +93,7 @@ class Prover:
         self._runner: NodeRunner | None = None
         if isinstance(backend, str):
             self._runner = NodeRunner()
-            if backend == "groth16py":
-                self.backend: ProverBackend = Groth16pyBackend(self.keys, self._runner)
-            elif backend == "snarkjs":
-                self.backend = SnarkjsBackend(self.keys, self._runner)
-            else:
-                raise ValueError(f"unknown prover back end {backend!r}")
+            self.backend: ProverBackend = make_backend(backend, self.keys, self._runner)
         else:
             self.backend = backend
 
@@ -133,4 +137,4 @@ class Prover:
         self.close()
 
 
-__all__ = ["BackendName", "ProofJob", "Prover"]
+__all__ = ["BackendName", "ProofJob", "Prover", "make_backend"]

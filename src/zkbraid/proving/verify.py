@@ -9,6 +9,7 @@ transaction, other roots or other keys does not verify. groth16py's pairing chec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 import groth16py
 
@@ -33,22 +34,24 @@ class ProofVerifier:
     `key_hash` is the key's `verifying_key_hash`, the value genesis pins.
     """
 
-    def __init__(self, verification_key_json: str) -> None:
+    def __init__(self, verification_key_json: str, n_public: int = N_PUBLIC_INPUTS) -> None:
+        """`n_public`: the circuit's number of public inputs (the transaction circuit's by
+        default). Raises `ToolError` for a key that is not Groth16 or not of that shape."""
         try:
             key = groth16py.VerifyingKey.from_snarkjs(verification_key_json)
             self.key_hash: bytes = verifying_key_hash(verification_key_json)
         except (groth16py.EncodingError, ValueError, MalformedVerifyingKey) as exc:
             raise ToolError(f"not a Groth16 verification key: {exc}") from None
-        if key.n_public != N_PUBLIC_INPUTS:
+        if key.n_public != n_public:
             raise ToolError(
-                f"the verification key has {key.n_public} public inputs, "
-                f"the circuit {N_PUBLIC_INPUTS}"
+                f"the verification key has {key.n_public} public inputs, the circuit {n_public}"
             )
+        self.n_public = n_public
         self._verifier = groth16py.Verifier(key)
 
     @classmethod
-    def from_keys(cls, keys: CircuitKeys) -> ProofVerifier:
-        return cls(keys.verification_key_json())
+    def from_keys(cls, keys: CircuitKeys) -> Self:
+        return cls(keys.verification_key_json(), keys.circuit.n_public)
 
     @classmethod
     def load(cls, params: ZkParams = DEFAULT_PARAMS, keys: str = DEV_KEYS) -> ProofVerifier:
@@ -64,7 +67,7 @@ class ProofVerifier:
             blob = parsed.to_bytes()
         except MalformedProof:
             return False
-        if len(public) != N_PUBLIC_INPUTS or not all(
+        if len(public) != self.n_public or not all(
             type(x) is int and 0 <= x < FIELD_MODULUS for x in public
         ):
             return False
