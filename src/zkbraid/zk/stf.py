@@ -288,16 +288,8 @@ def validate_transfer(
     _require_account(state, tx.from_index, "sender")
     _require_account(state, tx.to_index, "recipient")
     _check_nonce(state, tx, params, pending_nonce)
-    balance = state.balance(tx.from_index, tx.token)
-    if balance < tx.amount:
-        raise InsufficientBalance(
-            f"account {tx.from_index} holds {balance} of token {tx.token}, needs {tx.amount}"
-        )
-    if state.balance(tx.to_index, tx.token) + tx.amount > params.max_amount:
-        raise BalanceOverflow(
-            f"the balance of account {tx.to_index} in token {tx.token} would pass "
-            f"{params.max_amount}"
-        )
+    _check_debit(state, tx.from_index, tx.token, tx.amount)
+    _check_credit(state, tx.to_index, tx.token, tx.amount, params)
     _check_eddsa(state, tx)
 
 
@@ -356,11 +348,7 @@ def validate_deposit(state: ZkState, tx: Deposit, params: ZkParams) -> None:
             f"the deposit is for 0x{tx.recipient.hex()}, which {holder}; account "
             f"{tx.to_index} is bound to 0x{bound.hex() if bound else ''}"
         )
-    if state.balance(tx.to_index, tx.token) + tx.amount > params.max_amount:
-        raise BalanceOverflow(
-            f"the balance of account {tx.to_index} in token {tx.token} would pass "
-            f"{params.max_amount}"
-        )
+    _check_credit(state, tx.to_index, tx.token, tx.amount, params)
 
 
 def validate_withdraw(
@@ -375,11 +363,7 @@ def validate_withdraw(
         raise AmountOutOfRange(f"a withdrawal is below 2**96 wei (what L1 pays), got {tx.amount}")
     _require_account(state, tx.from_index, "sender")
     _check_nonce(state, tx, params, pending_nonce)
-    balance = state.balance(tx.from_index, tx.token)
-    if balance < tx.amount:
-        raise InsufficientBalance(
-            f"account {tx.from_index} holds {balance} of token {tx.token}, needs {tx.amount}"
-        )
+    _check_debit(state, tx.from_index, tx.token, tx.amount)
     _check_eddsa(state, tx)
 
 
@@ -391,11 +375,7 @@ def validate_move_to_fast(
     _check_amount(tx.amount, params)
     _require_account(state, tx.from_index, "sender")
     _check_nonce(state, tx, params, pending_nonce)
-    balance = state.balance(tx.from_index, tx.token)
-    if balance < tx.amount:
-        raise InsufficientBalance(
-            f"account {tx.from_index} holds {balance} of token {tx.token}, needs {tx.amount}"
-        )
+    _check_debit(state, tx.from_index, tx.token, tx.amount)
     if state.escrow_balance(tx.token) + tx.amount > params.max_amount:
         raise BalanceOverflow(f"the escrow of token {tx.token} would pass {params.max_amount}")
     _check_eddsa(state, tx)
@@ -416,11 +396,7 @@ def validate_move_from_fast(state: ZkState, tx: MoveFromFast, params: ZkParams) 
             f"the fast-chain escrow holds {escrow} of token {tx.token}; exit {tx.exit_id} "
             f"asks for {tx.amount}"
         )
-    if state.balance(tx.to_index, tx.token) + tx.amount > params.max_amount:
-        raise BalanceOverflow(
-            f"the balance of account {tx.to_index} in token {tx.token} would pass "
-            f"{params.max_amount}"
-        )
+    _check_credit(state, tx.to_index, tx.token, tx.amount, params)
 
 
 def validate_create_collection(
@@ -508,19 +484,27 @@ def validate_nft_buy(
             f"the listing of NFT {tx.nft_id} expired at {nft.list_expiry}, it is {time_s}"
         )
     _check_nonce(state, tx, params, pending_nonce)
-    balance = state.balance(tx.buyer_index, tx.token)
-    if balance < tx.price:
-        raise InsufficientBalance(
-            f"account {tx.buyer_index} holds {balance} of token {tx.token}, needs {tx.price}"
-        )
-    if state.balance(nft.owner, tx.token) + tx.price > params.max_amount:
-        raise BalanceOverflow(
-            f"the balance of account {nft.owner} in token {tx.token} would pass {params.max_amount}"
-        )
+    _check_debit(state, tx.buyer_index, tx.token, tx.price)
+    _check_credit(state, nft.owner, tx.token, tx.price, params)
     _check_eddsa(state, tx)
 
 
 # Shared rules
+
+
+def _check_debit(state: ZkState, index: int, token: int, amount: int) -> None:
+    balance = state.balance(index, token)
+    if balance < amount:
+        raise InsufficientBalance(
+            f"account {index} holds {balance} of token {token}, needs {amount}"
+        )
+
+
+def _check_credit(state: ZkState, index: int, token: int, amount: int, params: ZkParams) -> None:
+    if state.balance(index, token) + amount > params.max_amount:
+        raise BalanceOverflow(
+            f"the balance of account {index} in token {token} would pass {params.max_amount}"
+        )
 
 
 def _check_move_token(token: int) -> None:
