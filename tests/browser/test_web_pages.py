@@ -172,3 +172,36 @@ def test_invalid_circuit_file_missing_is_503(tmp_path: Path) -> None:
         assert (await client.get("/prover/circuit/info.json")).status == 503
 
     run(keys, check)
+
+
+def test_ownership_script_and_circuit_files(tmp_path: Path) -> None:
+    # the real transaction and ownership keys (built and cached by the project's build)
+    from zkbraid.proving.artifacts import OWNERSHIP
+    from zkbraid.proving.build import build_dev_keys
+
+    ownership = build_dev_keys(circuit=OWNERSHIP)
+    keys = build_dev_keys()
+
+    async def check(client: TestClient[web.Request, web.Application]) -> None:
+        r = await client.get("/prover/ownership.js")
+        assert r.status == 200 and r.headers["Content-Type"].startswith("text/javascript")
+        for name, path in [
+            ("ownership.wasm", ownership.wasm),
+            ("ownership.zkey", ownership.zkey),
+            ("verification_key.json", ownership.vkey_path),
+        ]:
+            r = await client.get(f"/prover/ownership/{name}")
+            assert r.status == 200, name
+            assert await r.read() == path.read_bytes()
+
+    run(keys, check)
+
+
+def test_invalid_ownership_files_without_keys_are_503() -> None:
+    async def check(client: TestClient[web.Request, web.Application]) -> None:
+        for name in ("ownership.wasm", "ownership.zkey", "verification_key.json"):
+            r = await client.get(f"/prover/ownership/{name}")
+            assert r.status == 503, name
+            assert "ownership circuit keys" in await r.text()
+
+    run(None, check)

@@ -9,6 +9,9 @@
     GET /prover/circuit/zk_tx.zkey           proving key,
     GET /prover/circuit/verification_key.json  verification key,
     GET /prover/circuit/info.json            and what the page needs to know about them
+    GET /prover/ownership.js                 ownership proofs in the browser (docs/hybrid.md),
+    GET /prover/ownership/ownership.{wasm,zkey}  with the ownership circuit's files
+    GET /prover/ownership/verification_key.json  (503 while its keys are not built)
 
 Without circuit keys (a node started without proving) the circuit routes answer 503 with a
 message saying so; the page shows it.
@@ -29,7 +32,8 @@ from typing import Any
 
 from aiohttp import web
 
-from zkbraid.proving.artifacts import NODE_MODULES, REPO_ROOT, CircuitKeys
+from zkbraid.proving.artifacts import NODE_MODULES, OWNERSHIP, REPO_ROOT, CircuitKeys, find_keys
+from zkbraid.proving.errors import ArtifactsMissing
 
 PAGE_DIR = REPO_ROOT / "web" / "prover"
 PREFIX = "/prover"
@@ -46,6 +50,7 @@ PAGE_FILES = (
     ("app.js", JS),
     ("worker.js", JS),
     ("encoding.js", JS),
+    ("ownership.js", JS),
     ("style.css", "text/css; charset=utf-8"),
 )
 # The npm builds the page loads: route name -> (package, file in the package).
@@ -106,11 +111,38 @@ def _library_version(package: str) -> str | None:
 
 def _circuit_files(keys: CircuitKeys) -> dict[str, tuple[str, Path, str]]:
     """Route name -> (info key, file, content type) of the circuit's artifacts."""
+    name = keys.circuit.name
     return {
-        "zk_tx.wasm": ("wasm", keys.wasm, "application/wasm"),
-        "zk_tx.zkey": ("zkey", keys.zkey, "application/octet-stream"),
+        f"{name}.wasm": ("wasm", keys.wasm, "application/wasm"),
+        f"{name}.zkey": ("zkey", keys.zkey, "application/octet-stream"),
         "verification_key.json": ("vkey", keys.vkey_path, "application/json"),
     }
+
+
+def _ownership_routes(router: web.UrlDispatcher, keys: CircuitKeys | None) -> None:
+    """The ownership circuit's files under /prover/ownership/, from the keys built beside the
+    transaction circuit's (503 until they are)."""
+    missing = (
+        "this node has no ownership circuit keys: build them (python -m zkbraid.proving.build"
+        " --circuit ownership)"
+    )
+    ownership = None
+    if keys is not None:
+        try:
+            ownership = find_keys(keys.params, keys.keys_name, OWNERSHIP)
+        except ArtifactsMissing:
+            ownership = None
+    for name in ("ownership.wasm", "ownership.zkey", "verification_key.json"):
+        if ownership is None:
+
+            async def unavailable(request: web.Request) -> web.StreamResponse:
+                return _unavailable(missing)
+
+            router.add_get(f"{PREFIX}/ownership/{name}", unavailable)
+    if ownership is not None:
+        for name, (_, path, content_type) in _circuit_files(ownership).items():
+            handler = _serve(path, content_type, missing, versioned=True)
+            router.add_get(f"{PREFIX}/ownership/{name}", handler)
 
 
 def circuit_info(keys: CircuitKeys | None) -> dict[str, Any]:
@@ -172,6 +204,7 @@ def add_prover_page(app: web.Application, keys: CircuitKeys | None) -> None:
         )
 
     router.add_get(f"{PREFIX}/circuit/info.json", info)
+    _ownership_routes(router, keys)
     if keys is None:
 
         async def no_keys(request: web.Request) -> web.StreamResponse:
