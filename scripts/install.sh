@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything zkbraid needs, pinned: a Python 3.11 virtual environment in .venv with the
 # exact packages of requirements.lock, zkbraid itself (editable), the npm packages of
-# package-lock.json, and with --with-browser Debian's chromium (see below) when /usr/bin/chromium
-# is missing.
+# package-lock.json, with --with-browser Debian's chromium (see below) when /usr/bin/chromium
+# is missing, and with --with-cometbft CometBFT and its protobuf bindings
+# (scripts/install_cometbft.sh: the `cometbft` engine; the solo engine needs none of it).
 # Idempotent: a stamp keyed by the hash of the lock files skips a second run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,13 +56,22 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "chromium=$candidate" >/dev/null
 }
-if [ "${1:-}" = --with-browser ]; then
-  install_chromium
-fi
+WITH_COMETBFT=0
+for arg in "$@"; do
+  case $arg in
+    --with-browser) install_chromium ;;
+    --with-cometbft) WITH_COMETBFT=1 ;;
+    *) echo "install: unknown option $arg (--with-browser, --with-cometbft)" >&2; exit 1 ;;
+  esac
+done
+install_cometbft() {
+  if [ "$WITH_COMETBFT" = 1 ]; then scripts/install_cometbft.sh; fi
+}
 
 stamp=.venv/.zkbraid-installed
 want=$(cat requirements.lock package-lock.json pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
+  install_cometbft
   exit 0
 fi
 
@@ -74,4 +84,5 @@ echo "==> zkbraid install: npm packages (package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "$want" > "$stamp"
+install_cometbft
 echo "==> zkbraid install: done"

@@ -2,7 +2,7 @@
 # The test command: lint, type-check, then every test (unit and integration with real node processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install.sh --with-browser
+scripts/install.sh --with-browser --with-cometbft
 echo "==> ruff"
 .venv/bin/ruff check src tests bench examples
 .venv/bin/ruff format --check src tests bench examples

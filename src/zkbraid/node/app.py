@@ -8,6 +8,12 @@ adapter between an ordering engine and the sequencer's block transition.
   time-driven work (a deadline or a batch's closing time has passed), so a crashed prover's job
   moves on even on a quiet chain.
 - process_proposal checks a proposal against the block rules (sequencer/header.py).
+- An empty proposal (no transactions, not even a chain marker) is no block: it is accepted, and
+  finalizing and committing it change nothing (the head, the app hash and the market stay as
+  they are). CometBFT needs a valid proposal at every one of its heights; the proposer makes an
+  empty one when no block is due, so a quiet chain idles (CometBFT waits while the app hash does
+  not change) instead of growing a braided block per CometBFT height, and the market's
+  time-driven work still gets its empty fast block whenever it is due.
 - finalize_block runs the block transition (sequencer/transition.py); commit makes the block,
   its receipts, its proving jobs and accepted proofs and every state write durable in one
   SQLite transaction.
@@ -94,6 +100,8 @@ class BraidApp:
         self.last_outcome = BlockOutcome()
         """What the last block's market step did (fines, releases, assignments)."""
         self._finalized: BlockResult | None = None
+        self._finalized_nothing = False
+        """An empty proposal was finalized (no block): the next commit writes nothing."""
         self.l1 = l1
 
     def _load(self) -> SequencerState:
@@ -278,6 +286,8 @@ class BraidApp:
         return out
 
     def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
+        if not txs:
+            return True  # no block (see the module's docstring)
         try:
             _, observation = validate_block(
                 self.state, self.params, Block(height, time_ms, tuple(txs))
@@ -299,8 +309,19 @@ class BraidApp:
     def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
         """Runs the block transition over a decided block (not yet durable).
 
+        An empty proposal is no block: nothing changes, and the result is the head's (its
+        height, hash and app hash, no transactions).
+
         Raises InvalidBlock (the state is then reloaded from the last commit).
         """
+        if not txs:
+            if self._finalized is not None or self._finalized_nothing:
+                raise RuntimeError("finalize twice without commit")
+            self._finalized_nothing = True
+            info, head = self.info(), self.state.head
+            return FinalizedBlock(
+                info.last_height, b"" if head is None else head.hash, info.last_app_hash
+            )
         result = self._transition(Block(height, time_ms, tuple(txs)), None)
         header = result.header
         return FinalizedBlock(
@@ -311,7 +332,12 @@ class BraidApp:
         )
 
     def commit(self) -> None:
-        """Makes the last finalized block durable."""
+        """Makes the last finalized block durable (an empty proposal's: nothing to write)."""
+        if self._finalized_nothing:
+            self._finalized_nothing = False
+            # the engine rechecks what is pending after every commit, which rebuilds this
+            self.mempool.ordered([])
+            return
         result = self._finalized
         if result is None:
             raise RuntimeError("commit without finalize")
@@ -337,7 +363,7 @@ class BraidApp:
         self.commit()
 
     def _transition(self, block: Block, claimed: BlockHeader | None) -> BlockResult:
-        if self._finalized is not None:
+        if self._finalized is not None or self._finalized_nothing:
             raise RuntimeError("finalize twice without commit")
         try:
             result = state_transition(

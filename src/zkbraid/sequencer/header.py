@@ -32,7 +32,9 @@ def validate_block(
     Raises InvalidBlock.
     """
     if not block.txs:
-        raise InvalidBlock("empty proposal: a block starts with its chain marker")
+        # An empty proposal is no block at all (node/app.py: the engine's empty blocks); a
+        # block, even one with no transactions, is its chain marker and its body.
+        raise InvalidBlock("a block starts with its chain marker (an empty proposal is no block)")
     try:
         chain, extra = read_marker(block.txs[0])
         observation = L1Observation.decode(extra) if extra else None

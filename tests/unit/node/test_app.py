@@ -150,6 +150,49 @@ def test_restart_resumes_with_identical_roots(tmp_path: Path, net: Devnet) -> No
     assert run_block(again, T0 + 200, [f2])
 
 
+def test_an_empty_proposal_is_no_block(tmp_path: Path, net: Devnet) -> None:
+    """CometBFT makes blocks without transactions; the proposer proposes one whenever no
+    braided block is due. Such a proposal is valid, and finalizing and committing it change
+    nothing: no height, same app hash, same market (its time-driven work waits for a proposal
+    that carries the empty fast block it asks for)."""
+    app = _app(tmp_path, net)
+    f = fast_transfer(net, 0, 0)
+    app.check_tx(f)
+    run_block(app, T0, [f])
+    f2 = fast_transfer(net, 0, 1)
+    app.check_tx(f2)
+    info, head = app.info(), app.head
+    assert head is not None
+    # within the fast interval nothing is due: the proposal is empty, and accepted
+    assert app.prepare_proposal(info.last_height + 1, T0 + 50, [f2]) == []
+    assert app.process_proposal(info.last_height + 1, T0 + 50, [])
+    done = app.finalize_block(info.last_height + 1, T0 + 50, [])
+    assert (done.height, done.block_hash, done.app_hash) == (head.height, head.hash, head.app_hash)
+    assert done.tx_results == []
+    app.commit()
+    assert app.info() == info and app.store.head() == head
+    assert app.market.height == head.height and app.state.app_hash() == info.last_app_hash
+    # what was pending is rechecked after the commit (as the engines do) and still fits
+    assert app.check_tx(f2, recheck=True)
+    assert run_block(app, T0 + 101, [f2])[1:] == [f2]
+    assert app.info().last_height == info.last_height + 1
+
+
+def test_invalid_finalize_twice_without_commit(tmp_path: Path, net: Devnet) -> None:
+    app = _app(tmp_path, net)
+    app.finalize_block(1, T0, [])
+    with pytest.raises(RuntimeError):
+        app.finalize_block(1, T0, [block_marker(ChainKind.FAST)])
+    app.commit()
+    with pytest.raises(RuntimeError):
+        app.commit()
+    app.finalize_block(1, T0, [block_marker(ChainKind.FAST)])
+    with pytest.raises(RuntimeError):
+        app.finalize_block(1, T0, [])
+    app.commit()
+    assert app.info().last_height == 1
+
+
 def test_fees_are_charged_in_zkpow(tmp_path: Path, net: Devnet) -> None:
     app = _app(tmp_path, net)
     payer = net.zk_genesis.accounts[0].eth_address
@@ -211,7 +254,7 @@ def test_faucet_credits_zkpow_and_fast_coins(tmp_path: Path, net: Devnet) -> Non
 def test_invalid_proposals_are_rejected(tmp_path: Path, net: Devnet) -> None:
     app = _app(tmp_path, net)
     z, f = zk_transfer(net, 0, 1, 1, 0), fast_transfer(net, 0, 0)
-    assert not app.process_proposal(1, T0, [])
+    assert app.process_proposal(1, T0, [])  # no block (test_an_empty_proposal_is_no_block)
     assert not app.process_proposal(1, T0, [z])  # no marker
     assert not app.process_proposal(1, T0, [block_marker(ChainKind.ZK), f])
     assert not app.process_proposal(1, T0, [block_marker(ChainKind.FAST), z])

@@ -74,8 +74,11 @@ def test_invalid_blocks_are_named_and_change_nothing(tmp_path: Path, net: Devnet
     def block(*txs: bytes, dh: int = 1, dt: int = 10) -> Block:
         return Block(head.height + dh, head.timestamp_ms + dt, txs)
 
+    # an empty proposal is no block (node/app.py, test_an_empty_proposal_is_no_block): never
+    # a block to validate
+    with pytest.raises(InvalidBlock):
+        validate_block(state, params, block())
     cases = {
-        "empty": block(),
         "no marker": block(f),
         "height gap": block(fast, f, dh=2),
         "height replayed": block(fast, f, dh=0),
