@@ -118,7 +118,16 @@ def _serve_devnet(
     market = net.params.market
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
-    node = Node(net.params, config, net.zk_genesis, verifier, keys, None if l1 is None else l1[1])
+    cometbft = _cometbft_settings(args)
+    node = Node(
+        net.params,
+        config,
+        net.zk_genesis,
+        verifier,
+        keys,
+        None if l1 is None else l1[1],
+        cometbft=cometbft,
+    )
 
     def ready() -> None:
         info = node.app.info()
@@ -132,6 +141,13 @@ def _serve_devnet(
             f" ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
         )
         print(f"  prover page   {node.url}/prover/  (or `braid prover run --key …`)")
+        if cometbft is None:
+            print("  engine        solo (embedded, one validator)")
+        else:
+            print(
+                f"  engine        cometbft, one validator (RPC http://127.0.0.1:{cometbft.rpc_port},"
+                f" home {os.path.join(args.data_dir, 'cometbft')})"
+            )
         if l1 is not None:
             conn = l1[1]
             print(
@@ -170,6 +186,20 @@ def _serve_devnet(
     finally:
         stop_helpers()  # if the node stopped by itself
     return 0
+
+
+def _cometbft_settings(args: argparse.Namespace) -> Any:
+    """CometBFT's settings for `--engine cometbft` (None: the solo engine): its commit
+    timeout is the fast block interval, its ports the RPC port + 2 and + 3 unless given."""
+    if args.engine != "cometbft":
+        return None
+    from zkbraid.consensus.cometbft.settings import CometBftSettings
+
+    return CometBftSettings(
+        rpc_port=args.cometbft_rpc_port or args.port + 2,
+        p2p_port=args.cometbft_p2p_port or args.port + 3,
+        timeout_commit_ms=args.fast_block_ms,
+    )
 
 
 def _helper(args: argparse.Namespace, url: str, name: str, cmd: list[str]) -> tuple[Any, str]:
@@ -562,6 +592,19 @@ def build_parser() -> argparse.ArgumentParser:
         " rollup is deployed, i.e. on a new devnet)",
     )
     d.add_argument("--reset", action="store_true", help="delete the data dir first")
+    d.add_argument(
+        "--engine",
+        choices=["solo", "cometbft"],
+        default="solo",
+        help="the ordering engine: solo (embedded, default) or cometbft (one CometBFT validator;"
+        " scripts/install.sh --with-cometbft installs it)",
+    )
+    d.add_argument(
+        "--cometbft-rpc-port", type=int, default=None, help="CometBFT's RPC port (RPC port + 2)"
+    )
+    d.add_argument(
+        "--cometbft-p2p-port", type=int, default=None, help="CometBFT's p2p port (RPC port + 3)"
+    )
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)
 

@@ -10,7 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -41,6 +41,10 @@ from zkbraid.settlement.l1_contracts import sign_digest
 from zkbraid.settlement.l1_follower import L1Follower
 from zkbraid.zk.genesis import ZkGenesis
 
+if TYPE_CHECKING:
+    from zkbraid.consensus.cometbft.engine import CometBftEngine
+    from zkbraid.consensus.cometbft.settings import CometBftSettings
+
 log = logging.getLogger("zkbraid.node")
 
 MAX_WAIT_MS = 60_000
@@ -67,10 +71,12 @@ class Node:
         verifier: ProofVerifier | None = None,
         keys: CircuitKeys | None = None,
         l1: L1Connection | None = None,
+        cometbft: CometBftSettings | None = None,
     ) -> None:
         """`verifier` checks submitted proofs; without one the node refuses every proof
         (ProvingUnavailable) rather than accept any unchecked. `keys` are the circuit's proving
-        artifacts, which the browser prover page downloads (/prover/)."""
+        artifacts, which the browser prover page downloads (/prover/). `cometbft`: order blocks
+        with CometBFT (its home in `<data dir>/cometbft/`) instead of the solo engine."""
         os.makedirs(config.data_dir, exist_ok=True)
         self.params = params
         self.config = config
@@ -80,7 +86,17 @@ class Node:
             params, self.store, zk_genesis, verifier, None if l1 is None else l1.follower
         )
         self.l1 = l1
-        self.engine = SoloEngine(self.app, self.lock, journal=self.store)
+        self.engine: SoloEngine | CometBftEngine
+        if cometbft is None:
+            self.engine = SoloEngine(self.app, self.lock, journal=self.store)
+        else:
+            from zkbraid.consensus.cometbft.engine import CometBftEngine
+
+            home = os.path.join(config.data_dir, "cometbft")
+            self.engine = CometBftEngine(
+                self.app, self.lock, home, self.store, cometbft, journal=self.store
+            )
+        self._engine_name = "solo" if cometbft is None else "cometbft"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: dict[bytes, list[asyncio.Future[None]]] = {}
         self.engine.on_commit(self._on_commit)
@@ -123,7 +139,7 @@ class Node:
 
     @property
     def engine_name(self) -> str:
-        return "solo"
+        return self._engine_name
 
     def submit(self, raw: bytes) -> bytes:
         return self.engine.broadcast_tx(raw)
@@ -151,7 +167,8 @@ class Node:
     # -- waiting for transactions ----------------------------------------------------------
 
     def _on_commit(self, block: FinalizedBlock) -> None:
-        """Runs on the event loop (the solo engine's thread): wakes the waiters of the block."""
+        """Runs on the event loop (the solo engine's thread; CometBFT's engine hands it
+        over): wakes the waiters of the block."""
         if not self._waiters:
             return
         done = [r.hash for r in block.tx_results]

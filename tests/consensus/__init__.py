@@ -1,0 +1,1 @@
+"""consensus engines: the CometBFT ABCI server, its framing and settings"""
