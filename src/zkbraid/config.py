@@ -16,6 +16,8 @@ from zkbraid.market.fees import ZKPOW_DECIMALS as ZKPOW_DECIMALS
 from zkbraid.market.fees import FeeSchedule as FeeSchedule
 from zkbraid.market.params import MarketParams
 from zkbraid.settlement.deposits import BridgeParams
+from zkbraid.staking.params import GenesisValidator as GenesisValidator
+from zkbraid.staking.params import StakingParams, check_genesis_validators
 from zkbraid.zk.params import ZkParams
 
 
@@ -64,8 +66,15 @@ class ChainParams:
     """The proving market: heartbeats, deadlines, fines, bounty curves, aggregation batches."""
     bridge: BridgeParams = field(default_factory=BridgeParams)
     """The L1 bridge: confirmation depth of observed L1 blocks, deposits' inclusion margin."""
+    staking: StakingParams = field(default_factory=StakingParams)
+    """Proof of stake: minimum bond, ZKPoW per unit of voting power, unbonding period,
+    double-sign slash, the set's size (staking/params.py)."""
     zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
     """Genesis ZKPoW balances: (address, amount)."""
+    genesis_validators: tuple[GenesisValidator, ...] = ()
+    """The validators bonded at genesis, their bonds minted beside `zkpow_alloc`
+    (staking/params.py `GenesisValidator`). Empty: the chain starts with no validator set of
+    its own (the solo engine needs none; CometBFT then keeps its genesis file's)."""
     verifying_key_hash: bytes | None = None
     """keccak of the transaction circuit's Groth16 verifying key (proving/verifying_key.py):
     every validator checks proofs with exactly this key and refuses to start with another.
@@ -77,6 +86,7 @@ class ChainParams:
             raise ValueError(
                 "the proving, aggregation and settlement shares of a fee exceed the fee"
             )
+        check_genesis_validators(self.staking, self.genesis_validators)
 
 
 @dataclass(frozen=True)

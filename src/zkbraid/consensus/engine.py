@@ -9,7 +9,7 @@ prepare/process/finalize/commit, and learns of transactions only through check_t
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,11 +30,40 @@ class TxResult:
 
 
 @dataclass(frozen=True)
+class ValidatorUpdate:
+    """A change of the validator set that a block makes (ABCI ValidatorUpdate): the validator's
+    CometBFT ed25519 public key and its new voting power (0 removes it from the set)."""
+
+    consensus_key: bytes
+    """32 bytes: the ed25519 public key the validator votes with."""
+    power: int
+
+
+@dataclass(frozen=True)
+class Misbehavior:
+    """Misbehaviour the engine has evidence of (ABCI Misbehavior), handed to the application
+    with the block that carries the evidence."""
+
+    kind: str
+    """"duplicate_vote" or "light_client_attack"."""
+    validator: bytes
+    """The offender's 20-byte CometBFT address (sha256 of its ed25519 public key, first 20)."""
+    height: int
+    """The height of the offence."""
+    time_ms: int
+    """The block time of the offence (ms since the epoch)."""
+    total_voting_power: int
+    """The set's total voting power at the offence."""
+
+
+@dataclass(frozen=True)
 class FinalizedBlock:
     height: int
     block_hash: bytes
     app_hash: bytes
     tx_results: list[TxResult] = field(default_factory=list)
+    validator_updates: list[ValidatorUpdate] = field(default_factory=list)
+    """The set's changes the block made (staking/state.py), for the engine to apply."""
 
 
 class Application(Protocol):
@@ -51,16 +80,41 @@ class Application(Protocol):
         """
         ...
 
-    def prepare_proposal(self, height: int, time_ms: int, candidates: list[bytes]) -> list[bytes]:
-        """The proposer's block: an ordered subset of the candidates (empty: no block is due)."""
+    def prepare_proposal(
+        self,
+        height: int,
+        time_ms: int,
+        candidates: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> list[bytes]:
+        """The proposer's block: an ordered subset of the candidates (empty: no block is due).
+        `misbehavior`: the evidence the engine's block carries, which the proposal must carry
+        too (in its chain marker), so that replaying the braided blocks reproduces it."""
         ...
 
-    def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
-        """Whether a proposed block is acceptable to this validator."""
+    def process_proposal(
+        self,
+        height: int,
+        time_ms: int,
+        txs: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> bool:
+        """Whether a proposed block is acceptable to this validator (its evidence must be the
+        engine's `misbehavior`)."""
         ...
 
-    def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
-        """Executes a decided block; its results and app hash (not yet durable)."""
+    def finalize_block(
+        self,
+        height: int,
+        time_ms: int,
+        txs: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> FinalizedBlock:
+        """Executes a decided block; its results, validator updates and app hash (not yet
+        durable)."""
         ...
 
     def commit(self) -> None:

@@ -14,9 +14,14 @@ adapter between an ordering engine and the sequencer's block transition.
   empty one when no block is due, so a quiet chain idles (CometBFT waits while the app hash does
   not change) instead of growing a braided block per CometBFT height, and the market's
   time-driven work still gets its empty fast block whenever it is due.
-- finalize_block runs the block transition (sequencer/transition.py); commit makes the block,
-  its receipts, its proving jobs and accepted proofs and every state write durable in one
-  SQLite transaction.
+- Misbehaviour the engine reports (CometBFT's evidence of double votes) is part of the braided
+  block: the proposer copies the evidence it is handed into the chain marker (a block is due
+  whenever there is some), process_proposal refuses a proposal whose marker carries other
+  evidence than the engine hands this validator, and the block transition slashes from the
+  marker, so a replay slashes the same validators without the engine.
+- finalize_block runs the block transition (sequencer/transition.py) and returns the block's
+  validator updates (staking/state.py); commit makes the block, its receipts, its proving jobs
+  and accepted proofs and every state write durable in one SQLite transaction.
 - apply_block replays a block another node (or this one) committed: the same transition, its
   header checked field by field.
 """
@@ -25,9 +30,16 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from zkbraid.config import ChainParams
-from zkbraid.consensus.engine import AppInfo, FinalizedBlock, TxResult
+from zkbraid.consensus.engine import (
+    AppInfo,
+    FinalizedBlock,
+    Misbehavior,
+    TxResult,
+    ValidatorUpdate,
+)
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.block import BlockHeader, ChainKind
@@ -42,11 +54,13 @@ from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.block import Block, BlockResult
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
-from zkbraid.sequencer.header import validate_block
+from zkbraid.sequencer.header import MarkerExtra, validate_block
 from zkbraid.sequencer.receipts import TxReceipt, encode_result
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
 from zkbraid.settlement.observation import L1Observation
+from zkbraid.staking.evidence import Evidence, evidence_of
+from zkbraid.staking.state import Slash
 from zkbraid.zk.genesis import ZkGenesis
 from zkbraid.zk.params import BRIDGE_TOKEN, MOVE_TOKEN
 from zkbraid.zk.state import ZkState
@@ -153,6 +167,11 @@ class BraidApp:
     def pending_market_nonce(self, prover: bytes) -> int | None:
         return self.mempool.market_nonce(prover)
 
+    def validator_set(self) -> list[ValidatorUpdate]:
+        """The validator set the chain's state gives the engine (every validator with voting
+        power, by consensus key): at genesis, what InitChain answers."""
+        return self.state.staking.validator_set()
+
     # -- ABCI: info and check_tx -----------------------------------------------------------
 
     def info(self) -> AppInfo:
@@ -176,8 +195,16 @@ class BraidApp:
         head = self.state.chain_heads[chain]
         return time_ms if head is None else time_ms - head.timestamp_ms
 
-    def prepare_proposal(self, height: int, time_ms: int, candidates: list[bytes]) -> list[bytes]:
+    def prepare_proposal(
+        self,
+        height: int,
+        time_ms: int,
+        candidates: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> list[bytes]:
         timing = self.params.timing
+        evidence = evidence_of(misbehavior)
         zk_txs: list[bytes] = []
         fast_txs: list[bytes] = []
         for raw in candidates:
@@ -199,7 +226,7 @@ class BraidApp:
         moving = any(raw[1:2] == bytes([TxType.MOVE_TO_FAST]) for raw in zk_txs)
         hybrid_due = (bool(from_fast) or moving) and zk_elapsed >= timing.zk_hybrid_interval_ms
         if zk_due or hybrid_due or len(zk_txs) >= timing.zk_max_txs:
-            extra = b"" if observation is None else observation.encode()
+            extra = MarkerExtra(observation, evidence).encode()
             body = [*deposits, *from_fast, *zk_txs][: timing.zk_max_txs]
             return [block_marker(ChainKind.ZK, extra), *body]
         fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
@@ -208,9 +235,12 @@ class BraidApp:
             or timing.fast_empty_blocks
             or self.market.due(height, time_ms)
             or self.state.hybrid.has_fast_news()
+            or self.state.staking.due(time_ms)
         )
-        if wanted and fast_elapsed >= timing.fast_block_interval_ms:
-            return [block_marker(ChainKind.FAST), *self._fitting_fast_txs(fast_txs)]
+        # the engine's block carries evidence: so must this one, whatever the interval
+        if evidence or (wanted and fast_elapsed >= timing.fast_block_interval_ms):
+            marker = block_marker(ChainKind.FAST, MarkerExtra(None, evidence).encode())
+            return [marker, *self._fitting_fast_txs(fast_txs)]
         return []
 
     def _l1_news(self) -> tuple[L1Observation | None, list[bytes]]:
@@ -285,13 +315,27 @@ class BraidApp:
             out.append(raw)
         return out
 
-    def process_proposal(self, height: int, time_ms: int, txs: list[bytes]) -> bool:
+    def process_proposal(
+        self,
+        height: int,
+        time_ms: int,
+        txs: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> bool:
+        evidence = evidence_of(misbehavior)
         if not txs:
-            return True  # no block (see the module's docstring)
+            if evidence:
+                log.warning("rejecting an empty proposal at height %d: it drops evidence", height)
+            return not evidence  # no block (see the module's docstring)
         try:
-            _, observation = validate_block(
-                self.state, self.params, Block(height, time_ms, tuple(txs))
-            )
+            _, extra = validate_block(self.state, self.params, Block(height, time_ms, tuple(txs)))
+            if extra.evidence != evidence:
+                raise InvalidBlock(
+                    f"the marker carries {len(extra.evidence)} pieces of evidence, not the"
+                    f" engine's {len(evidence)}"
+                )
+            observation = extra.observation
             if observation is not None:
                 if self.l1 is None:
                     raise InvalidBlock("this node does not follow L1: it cannot check the block")
@@ -306,15 +350,26 @@ class BraidApp:
 
     # -- ABCI: finalize and commit ---------------------------------------------------------
 
-    def finalize_block(self, height: int, time_ms: int, txs: list[bytes]) -> FinalizedBlock:
-        """Runs the block transition over a decided block (not yet durable).
+    def finalize_block(
+        self,
+        height: int,
+        time_ms: int,
+        txs: list[bytes],
+        *,
+        misbehavior: Sequence[Misbehavior] = (),
+    ) -> FinalizedBlock:
+        """Runs the block transition over a decided block (not yet durable); `misbehavior` is
+        the evidence the engine's block carries, which the block's marker must carry.
 
         An empty proposal is no block: nothing changes, and the result is the head's (its
         height, hash and app hash, no transactions).
 
         Raises InvalidBlock (the state is then reloaded from the last commit).
         """
+        evidence = evidence_of(misbehavior)
         if not txs:
+            if evidence:
+                raise InvalidBlock("an empty proposal cannot carry the engine's evidence")
             if self._finalized is not None or self._finalized_nothing:
                 raise RuntimeError("finalize twice without commit")
             self._finalized_nothing = True
@@ -322,13 +377,14 @@ class BraidApp:
             return FinalizedBlock(
                 info.last_height, b"" if head is None else head.hash, info.last_app_hash
             )
-        result = self._transition(Block(height, time_ms, tuple(txs)), None)
+        result = self._transition(Block(height, time_ms, tuple(txs)), None, evidence)
         header = result.header
         return FinalizedBlock(
             height=height,
             block_hash=header.hash,
             app_hash=header.app_hash,
             tx_results=[TxResult(r.hash, r.ok, r.error) for r in result.receipts],
+            validator_updates=result.validator_updates,
         )
 
     def commit(self) -> None:
@@ -354,7 +410,8 @@ class BraidApp:
     def apply_block(self, header: BlockHeader, marker: bytes, body: list[bytes]) -> None:
         """Replays a committed block (its header, its chain marker and its transactions in
         order) through the block transition and commits it. An L1 observation in the marker is
-        taken as committed (the chain's validators checked it), so a replay needs no L1.
+        taken as committed (the chain's validators checked it), so a replay needs no L1; so is
+        its evidence, so a replay needs no engine.
 
         Raises InvalidBlock when the block does not compute to `header` (nothing is committed).
         """
@@ -362,18 +419,26 @@ class BraidApp:
         self._transition(block, header)
         self.commit()
 
-    def _transition(self, block: Block, claimed: BlockHeader | None) -> BlockResult:
+    def _transition(
+        self, block: Block, claimed: BlockHeader | None, evidence: Sequence[Evidence] | None = None
+    ) -> BlockResult:
         if self._finalized is not None or self._finalized_nothing:
             raise RuntimeError("finalize twice without commit")
         try:
             result = state_transition(
-                self.state, self.genesis, block, claimed, decoded=self.mempool.pending
+                self.state,
+                self.genesis,
+                block,
+                claimed,
+                decoded=self.mempool.pending,
+                evidence=evidence,
             )
         except BaseException:
             self._reload()  # the state holds part of a block that will never be committed
             raise
         self.last_outcome = result.market
         _log_outcome(block.height, result.market)
+        _log_staking(block.height, result.slashed, result.validator_updates)
         self._finalized = result
         return result
 
@@ -382,6 +447,20 @@ def _record(r: TxReceipt) -> TxRecord:
     return TxRecord(
         r.hash, r.height, r.index, int(r.kind), r.raw, r.ok, r.error, encode_result(r.result)
     )
+
+
+def _log_staking(height: int, slashed: list[Slash], updates: list[ValidatorUpdate]) -> None:
+    for s in slashed:
+        log.warning(
+            "block %d: validator 0x%s slashed %d and jailed for a %s at height %d",
+            height,
+            s.address.hex(),
+            s.burnt,
+            s.evidence.kind.name.lower(),
+            s.evidence.height,
+        )
+    for u in updates:
+        log.info("block %d: validator 0x%s power %d", height, u.consensus_key.hex(), u.power)
 
 
 def _log_outcome(height: int, out: BlockOutcome) -> None:

@@ -2,11 +2,12 @@
 changes for the next admission (CometBFT's CheckTx with its recheck).
 
 A transaction is admitted against the committed state plus what is pending: the sender's next
-ZK-chain, fast-chain and market nonces, the ZKPoW fees already promised, one pending key
-registration per address, one pending proof per transaction, one pending registration per
-prover, one pending bundle per batch. After each block the engine rechecks what is still pending,
-which rebuilds these from the new state; a transaction that no longer passes is dropped, and the
-reason kept for `braid tx`.
+ZK-chain, fast-chain, market and staking nonces, the ZKPoW already promised (fees and bonds),
+what a validator's pending bonds and unbonds change of its bond, one pending key registration
+per address, one pending proof per transaction, one pending registration per prover, one
+pending bundle per batch, one pending new validator per consensus key. After each block the
+engine rechecks what is still pending, which rebuilds these from the new state; a transaction
+that no longer passes is dropped, and the reason kept for `braid tx`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock, ProposerOnly
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.proof_acceptance import check_submission
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.staking.transactions import Bond, Unbond
 from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast, RegisterKey, ZkTransaction
 
 MAX_DROPPED = 10_000
@@ -53,6 +55,10 @@ class Mempool:
         self._market_nonces: dict[bytes, int] = {}
         self._registering_provers: set[bytes] = set()
         self._bundling: set[int] = set()
+        self._staking_nonces: dict[bytes, int] = {}
+        self._staking_change: dict[bytes, int] = {}
+        """The net ZKPoW each validator's pending bonds (+) and unbonds (−) add to its bond."""
+        self._bonding_keys: set[bytes] = set()
 
     # -- admission -------------------------------------------------------------------------
 
@@ -125,10 +131,37 @@ class Mempool:
                 raise AlreadyKnown(f"a bundle of batch {tx.batch} is already pending")
             state.market.check(tx)
             self._bundling.add(tx.batch)
+        elif isinstance(tx, Bond | Unbond):
+            self._admit_staking(state, tx)
         else:
             self._admit_zk(state, genesis, tx)
         self.pending[tx_hash] = checked
         return tx_hash
+
+    def _admit_staking(self, state: SequencerState, tx: Bond | Unbond) -> None:
+        validator = tx.validator
+        new_key = (
+            isinstance(tx, Bond)
+            and state.staking.validator(validator) is None
+            and validator not in self._staking_nonces
+        )
+        if new_key and isinstance(tx, Bond) and tx.consensus_key in self._bonding_keys:
+            raise AlreadyKnown(
+                f"a new validator with consensus key 0x{tx.consensus_key.hex()} is already pending"
+            )
+        state.staking.check(
+            tx,
+            pending_nonce=self._staking_nonces.get(validator),
+            pending_change=self._staking_change.get(validator, 0),
+            promised=self._fees.get(validator, 0),
+        )
+        self._staking_nonces[validator] = tx.nonce + 1
+        change = tx.amount if isinstance(tx, Bond) else -tx.amount
+        self._staking_change[validator] = self._staking_change.get(validator, 0) + change
+        if isinstance(tx, Bond):
+            self._fees[validator] = self._fees.get(validator, 0) + tx.amount
+            if new_key:
+                self._bonding_keys.add(tx.consensus_key)
 
     def _admit_zk(self, state: SequencerState, genesis: Genesis, tx: ZkTransaction) -> None:
         if isinstance(tx, Deposit):
@@ -193,6 +226,9 @@ class Mempool:
 
     def market_nonce(self, prover: bytes) -> int | None:
         return self._market_nonces.get(prover)
+
+    def staking_nonce(self, validator: bytes) -> int | None:
+        return self._staking_nonces.get(validator)
 
 
 def _safe_hash(raw: bytes) -> bytes | None:

@@ -3,7 +3,8 @@ already pending counted) and by the block transition (with nothing pending): dec
 envelope kind, the ZK chain's validity rules and fee, the faucet's switch.
 
 A proof submission's rules are in proof_acceptance.py, the market's own transactions' in
-market/state.py (`Market.check`), a fast-chain transaction's in fast/admission.py.
+market/state.py (`Market.check`), the staking transactions' in staking/state.py
+(`Staking.check`), a fast-chain transaction's in fast/admission.py.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from zkbraid.market.market_txs import MARKET_TX_TYPES, MarketTx, decode_market_t
 from zkbraid.market.transactions import SequencerTx, decode_sequencer_tx
 from zkbraid.market.zkpow import InsufficientZkpow, ZkpowLedger
 from zkbraid.sequencer.errors import FaucetDisabled, InvalidBlock
+from zkbraid.staking.transactions import STAKING_TX_TYPES, StakingTx, decode_staking_tx
 from zkbraid.zk import stf as zk_stf
 from zkbraid.zk.state import ZkState
 from zkbraid.zk.transactions import ZkTransaction, decode_transaction
 
-AnyTx = ZkTransaction | FastTx | SequencerTx | MarketTx
+AnyTx = ZkTransaction | FastTx | SequencerTx | MarketTx | StakingTx
 _NONE: Mapping[bytes, int] = MappingProxyType({})
 
 
@@ -53,6 +55,8 @@ def decode(raw: bytes, fast: FastChain) -> Decoded:
     elif kind is TxKind.SEQUENCER:
         if payload[:1] and payload[0] in MARKET_TX_TYPES:
             tx = decode_market_tx(payload)
+        elif payload[:1] and payload[0] in STAKING_TX_TYPES:
+            tx = decode_staking_tx(payload)
         else:
             tx = decode_sequencer_tx(payload)
     else:

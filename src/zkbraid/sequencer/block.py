@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from zkbraid.consensus.engine import ValidatorUpdate
 from zkbraid.ledger.block import BlockHeader
 from zkbraid.ledger.store import ProofJobRecord
 from zkbraid.market.step import BlockOutcome
 from zkbraid.sequencer.receipts import TxReceipt
+from zkbraid.staking.state import Slash
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,9 @@ class Block:
 
 @dataclass
 class BlockResult:
-    """The header a block computes to, its receipts, and what it leaves for the provers (each
-    committed ZK transaction's witness) and for aggregation (each accepted proof's bytes)."""
+    """The header a block computes to, its receipts, what it leaves for the provers (each
+    committed ZK transaction's witness) and for aggregation (each accepted proof's bytes), and
+    the validator set's changes it makes."""
 
     header: BlockHeader
     marker: bytes
@@ -38,3 +41,7 @@ class BlockResult:
     """(transaction hash, proof) of each proof accepted in the block."""
     market: BlockOutcome = field(default_factory=BlockOutcome)
     """What the market's step did (fines, releases, assignments)."""
+    validator_updates: list[ValidatorUpdate] = field(default_factory=list)
+    """The validator set's changes (staking/state.py `end_block`), for the engine."""
+    slashed: list[Slash] = field(default_factory=list)
+    """What the evidence in the block's marker burnt and jailed."""

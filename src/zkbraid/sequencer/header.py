@@ -3,15 +3,22 @@ a block computes to."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
+from rlp.sedes import CountableList
+
 from zkbraid.config import ChainParams
 from zkbraid.errors import BraidError
 from zkbraid.ledger.block import ZERO_HASH, BlockHeader, ChainKind, tx_root
-from zkbraid.ledger.envelope import TxKind, read_marker, unwrap
+from zkbraid.ledger.codec import Maybe, Record, sedes_of
+from zkbraid.ledger.envelope import MARKER_V1, TxKind, read_marker, unwrap
 from zkbraid.sequencer.block import Block
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.receipts import TxReceipt
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.settlement.observation import L1Observation
+from zkbraid.staking.evidence import MAX_EVIDENCE, Evidence
 
 ALLOWED_KINDS = {
     ChainKind.ZK: frozenset({TxKind.ZK}),
@@ -21,13 +28,57 @@ ALLOWED_KINDS = {
 chain's and the sequencer's own (faucet, proofs, the market's transactions)."""
 
 
+@dataclass(frozen=True)
+class _MarkerV1(Record):
+    observation: Annotated[L1Observation | None, Maybe(sedes_of(L1Observation))]
+    evidence: Annotated[
+        tuple[Evidence, ...], CountableList(sedes_of(Evidence), max_length=MAX_EVIDENCE)
+    ]
+
+
+@dataclass(frozen=True)
+class MarkerExtra:
+    """What a block's chain marker carries after its chain (ledger/envelope.py): the L1
+    observation of a ZK block (settlement/observation.py) and the misbehaviour evidence the
+    engine's block carries (staking/evidence.py), in the engine's order.
+
+    Encoded in the first form (an observation's RLP, or nothing) when there is no evidence, so
+    blocks without evidence are what they always were; else `MARKER_V1` ‖
+    RLP([[observation] or [], [evidence …]]).
+    """
+
+    observation: L1Observation | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+    def encode(self) -> bytes:
+        if not self.evidence:
+            return b"" if self.observation is None else self.observation.encode()
+        return bytes([MARKER_V1]) + _MarkerV1(self.observation, self.evidence).encode()
+
+    @classmethod
+    def decode(cls, chain: ChainKind, extra: bytes) -> MarkerExtra:
+        """Raises InvalidBlock (or CorruptRecord): not a canonical extra of this chain."""
+        if not extra:
+            return cls()
+        if extra[0] == MARKER_V1:
+            v1 = _MarkerV1.decode(extra[1:])
+            if not v1.evidence:
+                raise InvalidBlock("a versioned marker without evidence is not canonical")
+            if chain is not ChainKind.ZK and v1.observation is not None:
+                raise InvalidBlock("a fast block's marker carries no L1 observation")
+            return cls(v1.observation, v1.evidence)
+        if chain is not ChainKind.ZK:
+            raise InvalidBlock("a fast block's marker carries no L1 observation")
+        return cls(L1Observation.decode(extra))
+
+
 def validate_block(
     state: SequencerState, params: ChainParams, block: Block
-) -> tuple[ChainKind, L1Observation | None]:
-    """The chain of `block` and the L1 observation its marker carries (ZK blocks), once it
-    follows the state's head: the next height, a later time, a chain marker first (with a
-    well-formed observation that moves L1 forward, if any), no more transactions than its chain
-    allows, each of a kind its chain carries.
+) -> tuple[ChainKind, MarkerExtra]:
+    """The chain of `block` and what its marker carries (a ZK block's L1 observation, either
+    chain's evidence), once it follows the state's head: the next height, a later time, a chain
+    marker first (with a well-formed observation that moves L1 forward, if any), no more
+    transactions than its chain allows, each of a kind its chain carries.
 
     Raises InvalidBlock.
     """
@@ -36,10 +87,10 @@ def validate_block(
         # block, even one with no transactions, is its chain marker and its body.
         raise InvalidBlock("a block starts with its chain marker (an empty proposal is no block)")
     try:
-        chain, extra = read_marker(block.txs[0])
-        observation = L1Observation.decode(extra) if extra else None
-        if observation is not None:
-            state.bridge.check_observation(observation)
+        chain, raw_extra = read_marker(block.txs[0])
+        extra = MarkerExtra.decode(chain, raw_extra)
+        if extra.observation is not None:
+            state.bridge.check_observation(extra.observation)
     except BraidError as e:
         raise InvalidBlock(str(e)) from None
     if block.height != state.height + 1:
@@ -59,7 +110,7 @@ def validate_block(
             raise InvalidBlock(str(e)) from None
         if kind not in ALLOWED_KINDS[chain]:
             raise InvalidBlock(f"a {chain.name} block cannot carry a {kind.name} tx")
-    return chain, observation
+    return chain, extra
 
 
 def make_header(

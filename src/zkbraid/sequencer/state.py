@@ -4,9 +4,10 @@ market, and the heads of the global order and of each chain.
 Every part lives in its own namespace of one `KVStore` whose writes are buffered per block;
 nothing is durable until the node commits the block. The app hash commits each part once:
 `keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
-`keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root)` (a proof's acceptance is
-recorded in the market's job; observed L1 deposits in the bridge, settlement/deposits.py; what
-passes between the two chains in the hybrid, sequencer/hybrid.py).
+`keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root ‖ staking root)` (a proof's
+acceptance is recorded in the market's job; observed L1 deposits in the bridge,
+settlement/deposits.py; what passes between the two chains in the hybrid, sequencer/hybrid.py;
+the validators and their bonds in staking, staking/state.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.hybrid import Hybrid
 from zkbraid.settlement.deposits import Bridge
+from zkbraid.staking.state import Staking
 from zkbraid.zk.state import ZkState
 
 
@@ -54,10 +56,18 @@ class SequencerState:
         self.hybrid = Hybrid(
             kv.namespace("hybrid.trie"), kv.namespace("hybrid"), kv.namespace("hybrid.live")
         )
+        self.staking = Staking(
+            params.staking,
+            self.zkpow,
+            kv.namespace("staking.trie"),
+            kv.namespace("staking"),
+            kv.namespace("staking.live"),
+        )
         if create:
             self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
             for address, amount in params.zkpow_alloc:
                 self.zkpow.credit(address, amount)
+            self.staking.genesis(params.genesis_validators)
         else:
             self.zk = ZkState.load(zk_kv, params.zk)
         self.head = head
@@ -86,6 +96,7 @@ class SequencerState:
         self.market = self._market()
         self.bridge.reload()
         self.hybrid.reload()
+        self.staking.reload()
         self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
         self.head = head
         self.chain_heads = dict(chain_heads)
@@ -100,10 +111,15 @@ class SequencerState:
 
     def sequencer_root(self) -> bytes:
         """The sequencer's own state: ZKPoW balances, the proving market, the bridge, the
-        hybrid."""
-        return bytes(
-            keccak(self.zkpow.root + self.market.root + self.bridge.root + self.hybrid.root)
-        )
+        hybrid, the validators."""
+        roots = [
+            self.zkpow.root,
+            self.market.root,
+            self.bridge.root,
+            self.hybrid.root,
+            self.staking.root,
+        ]
+        return bytes(keccak(b"".join(roots)))
 
     def app_hash(self) -> bytes:
         return app_hash(self.zk_root(), self.fast.state_root, self.sequencer_root())

@@ -1,7 +1,8 @@
 """The sequencer's block transition, read as its specification (after EELS's
 `state_transition`): validate the block's header, apply its body transaction by transaction,
-run the proving market's step, compute the header, and compare it with the header the block was
-given, if any.
+run the proving market's step, then the staking step (the slashes of the evidence the block's
+marker carries, the unbondings that mature, the validator set's updates), compute the header,
+and compare it with the header the block was given, if any.
 
     state_transition(state, genesis, block, claimed) -> BlockResult
 
@@ -18,6 +19,9 @@ caller discards it (`KVStore.discard`) and reloads the state from its last commi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from zkbraid.consensus.engine import ValidatorUpdate
 from zkbraid.errors import BraidError
 from zkbraid.fast.system_contracts import ZK_ROOTS, RootStatus, exit_events, prize_events
 from zkbraid.fast.txs import FastTx
@@ -31,12 +35,16 @@ from zkbraid.proving.statement import pubdata
 from zkbraid.proving.witness import apply_with_witness
 from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_fee, decode
 from zkbraid.sequencer.block import Block, BlockResult
+from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.header import check_header, make_header, validate_block
 from zkbraid.sequencer.proof_acceptance import accept_proof
 from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
 from zkbraid.sequencer.settlement import apply_settlement
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.staking.evidence import Evidence
+from zkbraid.staking.state import Slash
+from zkbraid.staking.transactions import Bond, Unbond
 from zkbraid.zk.transactions import Deposit, GameMint, MoveFromFast, MoveToFast, ZkTransaction
 
 DecodeCache = dict[bytes, Decoded]
@@ -50,14 +58,21 @@ def state_transition(
     block: Block,
     claimed: BlockHeader | None = None,
     decoded: DecodeCache | None = None,
+    *,
+    evidence: Sequence[Evidence] | None = None,
 ) -> BlockResult:
-    """Applies `block` to `state` and returns its header and receipts. With `claimed` (a block
-    replayed from another node or from storage) the computed header must equal it.
+    """Applies `block` to `state` and returns its header, receipts and validator updates. With
+    `claimed` (a block replayed from another node or from storage) the computed header must
+    equal it; with `evidence` (the misbehaviour the engine's block carries) the marker must
+    carry exactly that evidence.
 
     Raises InvalidBlock.
     """
     params = genesis.params
-    chain, observation = validate_block(state, params, block)
+    chain, extra = validate_block(state, params, block)
+    if evidence is not None and tuple(evidence) != extra.evidence:
+        raise InvalidBlock("the block's marker does not carry the engine's evidence")
+    observation = extra.observation
     if observation is not None:
         state.bridge.observe(observation, block.height)
         for event in observation.settled:
@@ -71,11 +86,22 @@ def state_transition(
     previous = ZERO_HASH if state.head is None else state.head.hash
     outcome = state.market.on_block(block.height, previous, block.time_ms)
     track_roots(state, block.height)
+    slashed, updates = staking_step(state, extra.evidence, block.time_ms)
     header = make_header(state, chain, block, receipts)
     if claimed is not None:
         check_header(claimed, header)
     state.advance(header)
-    return BlockResult(header, block.txs[0], receipts, jobs, proofs, outcome)
+    return BlockResult(header, block.txs[0], receipts, jobs, proofs, outcome, updates, slashed)
+
+
+def staking_step(
+    state: SequencerState, evidence: Sequence[Evidence], time_ms: int
+) -> tuple[list[Slash], list[ValidatorUpdate]]:
+    """The staking step of every block, after the market's: each piece of evidence slashes
+    its validator (once), then the unbondings matured by the block's time are paid out, and the
+    set's changes are the block's validator updates (staking/state.py)."""
+    slashed = [s for e in evidence if (s := state.staking.slash(e.validator, e)) is not None]
+    return slashed, state.staking.end_block(time_ms)
 
 
 # -- the ZK chain ----------------------------------------------------------------------------
@@ -226,8 +252,9 @@ def apply_fast_body(
 
 def apply_sequencer_transaction(
     state: SequencerState, genesis: Genesis, tx: object, block: Block
-) -> Result:
-    """A proof submission, a market transaction or a faucet request.
+) -> Result | None:
+    """A proof submission, a market transaction, a staking transaction (no result: the
+    validator's record shows what it did) or a faucet request.
 
     Raises the rule's named error, before changing anything.
     """
@@ -240,6 +267,9 @@ def apply_sequencer_transaction(
         return FaucetResult(tx.address, faucet.zkpow, faucet.fast_wei)
     if isinstance(tx, MarketTx):
         return state.market.apply(tx, block.height, block.time_ms)
+    if isinstance(tx, Bond | Unbond):
+        state.staking.apply(tx, block.height, block.time_ms)
+        return None
     raise TypeError(type(tx))
 
 
