@@ -87,6 +87,12 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     from zkbraid.config import NodeConfig
 
     _logging(args.log_level)
+    if args.engine == "cometbft":
+        from zkbraid.consensus.cometbft.engine import COMETBFT
+
+        if not COMETBFT.exists():
+            out.fail(f"{COMETBFT} is missing: run scripts/install.sh --with-cometbft")
+            return 2
     if args.reset and os.path.isdir(args.data_dir):
         out.progress(f"removing {args.data_dir}")
         shutil.rmtree(args.data_dir)
