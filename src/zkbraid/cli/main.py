@@ -23,6 +23,7 @@ from zkbraid.cli import bridge as bridge_cli
 from zkbraid.cli import hybrid as hybrid_cli
 from zkbraid.cli import output as out
 from zkbraid.cli import ownership as ownership_cli
+from zkbraid.cli import staking as staking_cli
 from zkbraid.cli.wallets import load_wallet
 from zkbraid.errors import BraidError
 from zkbraid.sdk.client import BraidClient, TxFailed, TxTimeout, Wallet
@@ -617,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     bridge_cli.add_parser(sub)
     batches_cli.add_parser(sub)
     agent_cli.add_parser(sub)
+    staking_cli.add_parser(sub)
 
     r = sub.add_parser(
         "replay",

@@ -20,6 +20,7 @@ from zkbraid.api import (
     hybrid_methods,
     market_methods,
     settlement_methods,
+    staking_methods,
     web_pages,
     zk_methods,
 )
@@ -114,6 +115,7 @@ class Node:
         sync_methods.update(bridge_methods.build(self))
         sync_methods.update(hybrid_methods.build(self))
         sync_methods.update(settlement_methods.build(self))
+        sync_methods.update(staking_methods.build(self))
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
         web_pages.add_prover_page(self.rpc.app, keys)
