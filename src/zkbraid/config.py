@@ -54,6 +54,28 @@ class FaucetParams:
 
 
 @dataclass(frozen=True)
+class L1Params:
+    """The L1 rollup the validators' data-availability attestations are for
+    (sequencer/attestations.py): its EIP-712 domain is the L1 chain id and the rollup's address,
+    so every validator signs, and checks, the same digest of a batch."""
+
+    chain_id: int = 0
+    """The L1 chain id (0: no L1; attestations are still gathered, over this domain)."""
+    rollup: bytes = b""
+    """The rollup contract's 20-byte address (empty: none, the zero address in the domain). A
+    devnet's is fixed: anvil's first deployment from its first account (node/devnet.py)."""
+    attest_batches_per_vote: int = 32
+    """The most batches one validator's vote extension (and one Attest transaction) signs:
+    the oldest pending first, the rest at the following heights."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.chain_id < 2**256 or len(self.rollup) not in (0, 20):
+            raise ValueError("the L1 chain id is a uint256 and the rollup a 20-byte address")
+        if self.attest_batches_per_vote <= 0:
+            raise ValueError("attest_batches_per_vote is positive")
+
+
+@dataclass(frozen=True)
 class ChainParams:
     """Everything every validator must agree on: both chains, timing, fees, genesis ZKPoW."""
 
@@ -69,6 +91,8 @@ class ChainParams:
     staking: StakingParams = field(default_factory=StakingParams)
     """Proof of stake: minimum bond, ZKPoW per unit of voting power, unbonding period,
     double-sign slash, the set's size (staking/params.py)."""
+    l1: L1Params = field(default_factory=L1Params)
+    """The L1 rollup the validators attest batches' data for (sequencer/attestations.py)."""
     zkpow_alloc: tuple[tuple[bytes, int], ...] = ()
     """Genesis ZKPoW balances: (address, amount)."""
     genesis_validators: tuple[GenesisValidator, ...] = ()

@@ -1,5 +1,6 @@
 """Settlement's JSON-RPC methods (`braid_*`): what a submission agent posts to L1 for a batch —
-its records, proofs and roots, the fast chain's checkpoint, and this node's attestation."""
+its records, proofs and roots, the fast chain's checkpoint, and the validators' attestation, as
+the chain recorded them (sequencer/attestations.py)."""
 
 from __future__ import annotations
 
@@ -8,30 +9,55 @@ from typing import Any
 from zkbraid.api.jsonrpc import Params, hexb, param, quantity
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
-from zkbraid.settlement.l1_contracts import Checkpoint, attestation_digest, batch_data_hash
 
 
 class BatchNotReady(NotFound):
-    """The batch does not exist, is not bundled yet, or the node does not follow L1."""
+    """The batch does not exist, is not bundled or not attested yet, the node does not follow
+    L1, or its L1 is not the one the chain's validators attest for."""
 
 
 def build(node: NodeView) -> dict[str, Any]:
     """The settlement methods over a node."""
 
     def batch_submission(params: Params) -> dict[str, Any]:
-        """`submitBatch`'s arguments for market batch `batch`, attested for L1 batch index
-        `l1Batch` (the rollup's `batchCount` when it is posted)."""
+        """`submitBatch`'s arguments for market batch `batch` as L1 batch `l1Batch` (the
+        rollup's `batchCount` when it is posted): its records, proofs and roots, and its
+        committed attestation record — the fixed checkpoint and the validators' signatures,
+        ascending by signer (what DataAvailability.sol takes). The digest names the market
+        batch's index as the L1 index (sequencer/attestations.py), so `l1Batch` must equal it.
+
+        Raises BatchNotReady: not bundled, not attested yet (retry), no L1, another L1 or
+        rollup than the chain's, or another L1 index.
+        """
         index = quantity(param(params, 0, "batch"), "batch")
         l1_index = quantity(param(params, 1, "l1Batch"), "l1Batch")
         l1 = node.l1_status()
         if l1 is None:
             raise BatchNotReady("this node follows no L1")
+        chain_l1 = node.params.l1
+        if l1.chain_id != chain_l1.chain_id or bytes.fromhex(l1.rollup[2:]) != chain_l1.rollup:
+            raise BatchNotReady(
+                f"this node follows rollup {l1.rollup} on L1 chain {l1.chain_id}; the chain's"
+                f" validators attest for 0x{chain_l1.rollup.hex()} on chain {chain_l1.chain_id}"
+            )
+        if l1_index != index:
+            raise BatchNotReady(
+                f"batch {index}'s attestation names L1 batch {index}, not {l1_index}: batches are"
+                " posted in order, one L1 batch each"
+            )
         with node.lock:
             state = node.state
             market = state.market
             batch = market.batch(index)
             if batch is None or not batch.aggregated_by:
                 raise BatchNotReady(f"batch {index} is not bundled yet")
+            record = state.attestations.record(index)
+            if record is None or not record.attested:
+                signed = 0 if record is None else len(record.signatures)
+                raise BatchNotReady(
+                    f"batch {index} is not attested yet ({signed} validator signatures, more"
+                    " than 2/3 of the voting power needed)"
+                )
             records: list[bytes] = []
             roots: list[bytes] = []
             hashes: list[bytes] = []
@@ -45,26 +71,13 @@ def build(node: NodeView) -> dict[str, Any]:
                 roots.append(job.new_root)
                 records.append(job.pubdata)
                 hashes.append(tx_hash)
-            head = state.head
-            if head is None:
-                raise BatchNotReady("the chain has no block yet")
-            checkpoint = Checkpoint(state.fast.state_root, head.app_hash, head.height)
         proofs = []
         for tx_hash in hashes:
             proof = node.ledger.proof(tx_hash)
             if proof is None:
                 raise BatchNotReady(f"batch {index}: 0x{tx_hash.hex()} has no stored proof")
             proofs.append(proof)
-        data_hash = batch_data_hash(records)
-        digest = attestation_digest(
-            chain_id=l1.chain_id,
-            rollup=l1.rollup,
-            batch_index=l1_index,
-            data_hash=data_hash,
-            new_root=roots[-1],
-            checkpoint=checkpoint,
-        )
-        attested = node.attest(digest)
+        checkpoint = record.checkpoint
         return {
             "batch": index,
             "l1Batch": l1_index,
@@ -77,10 +90,12 @@ def build(node: NodeView) -> dict[str, Any]:
                 "ledgerAppHash": hexb(checkpoint.ledger_app_hash),
                 "ledgerHeight": checkpoint.ledger_height,
             },
-            "dataHash": hexb(data_hash),
-            "attestations": []
-            if attested is None
-            else [{"validator": hexb(attested[0]), "signature": hexb(attested[1])}],
+            "dataHash": hexb(record.data_hash),
+            "attestedHeight": record.attested_height,
+            "attestations": [
+                {"validator": hexb(s.validator), "signature": hexb(s.signature)}
+                for s in record.signatures  # ascending by signer, as recorded
+            ],
         }
 
     return {"braid_getBatchSubmission": batch_submission}

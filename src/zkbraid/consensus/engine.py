@@ -87,10 +87,27 @@ class Application(Protocol):
         candidates: list[bytes],
         *,
         misbehavior: Sequence[Misbehavior] = (),
+        vote_extensions: Sequence[tuple[bytes, bytes]] = (),
     ) -> list[bytes]:
         """The proposer's block: an ordered subset of the candidates (empty: no block is due).
         `misbehavior`: the evidence the engine's block carries, which the proposal must carry
-        too (in its chain marker), so that replaying the braided blocks reproduces it."""
+        too (in its chain marker), so that replaying the braided blocks reproduces it.
+        `vote_extensions`: (CometBFT address, extension) of each vote of the last commit (ABCI
+        `local_last_commit`); their signatures enter the block as an Attest. An engine without
+        votes (solo) gives none: the proposer then puts only its own signatures on chain."""
+        ...
+
+    def extend_vote(self, height: int) -> bytes:
+        """This validator's vote extension at `height` (ABCI ExtendVote): its signatures of
+        the pending batches' attestation digests (empty: nothing to sign, or no key)."""
+        ...
+
+    def verify_vote_extension(
+        self, height: int, validator_consensus_address: bytes, extension: bytes
+    ) -> bool:
+        """Whether another validator's vote extension at `height` is acceptable (ABCI
+        VerifyVoteExtension): it decodes, and each signature is that validator's over a
+        pending batch's digest."""
         ...
 
     def process_proposal(

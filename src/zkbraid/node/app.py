@@ -19,6 +19,15 @@ adapter between an ordering engine and the sequencer's block transition.
   whenever there is some), process_proposal refuses a proposal whose marker carries other
   evidence than the engine hands this validator, and the block transition slashes from the
   marker, so a replay slashes the same validators without the engine.
+- Data-availability attestations (sequencer/attestations.py) ride in the votes: extend_vote
+  signs, with this validator's Ethereum key, every pending batch's digest (the oldest
+  `L1Params.attest_batches_per_vote`); verify_vote_extension checks another validator's (each
+  signature that validator's, over a pending batch's digest); the proposer turns the last
+  commit's extensions, with its own signatures, into one Attest at the head of a fast block
+  (Attest is a sequencer transaction, which only fast blocks carry: a ZK block at that height
+  leaves them to the next fast block, and the next votes sign again what is still pending). A
+  fast block is due while such an Attest would add a signature. The solo engine has no votes:
+  its proposer's own signatures (one validator, all the power) attest each bundled batch.
 - finalize_block runs the block transition (sequencer/transition.py) and returns the block's
   validator updates (staking/state.py); commit makes the block, its receipts, its proving jobs
   and accepted proofs and every state write durable in one SQLite transaction.
@@ -40,6 +49,8 @@ from zkbraid.consensus.engine import (
     TxResult,
     ValidatorUpdate,
 )
+from zkbraid.crypto.personal_sign import address_of
+from zkbraid.errors import BraidError
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.txs import FastTx
 from zkbraid.ledger.block import BlockHeader, ChainKind
@@ -51,6 +62,8 @@ from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.node.l1_view import L1View
 from zkbraid.node.mempool import Mempool
 from zkbraid.proving.verify import ProofVerifier
+from zkbraid.sequencer.attest_tx import Attest, decode_extension, encode_extension
+from zkbraid.sequencer.attestations import AttestationRecord, recover_digest_signer
 from zkbraid.sequencer.block import Block, BlockResult
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
@@ -58,6 +71,7 @@ from zkbraid.sequencer.header import MarkerExtra, validate_block
 from zkbraid.sequencer.receipts import TxReceipt, encode_result
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
+from zkbraid.settlement.l1_contracts import sign_digest
 from zkbraid.settlement.observation import L1Observation
 from zkbraid.staking.evidence import Evidence, evidence_of
 from zkbraid.staking.state import Slash
@@ -85,9 +99,13 @@ class BraidApp:
         zk_genesis: ZkGenesis,
         verifier: ProofVerifier | None = None,
         l1: L1View | None = None,
+        *,
+        validator_key: bytes | None = None,
     ) -> None:
         """Opens the chain stored in `store`, writing its genesis first if it is empty. `l1`:
         this node's view of L1, to propose and check ZK blocks' L1 observations.
+        `validator_key`: this validator's Ethereum key, which signs batches' attestations in
+        its votes and proposals (None: it signs nothing).
 
         Raises VerifyingKeyMismatch (the verifier's key is not the genesis's) and StateMismatch.
         """
@@ -117,6 +135,10 @@ class BraidApp:
         self._finalized_nothing = False
         """An empty proposal was finalized (no block): the next commit writes nothing."""
         self.l1 = l1
+        self.validator_key = validator_key
+        self._own: bytes | None = None
+        self._own_signatures: dict[bytes, bytes] = {}
+        """This validator's signature of each digest it signed (a digest never changes)."""
 
     def _load(self) -> SequencerState:
         heads = {c: self.store.chain_head(c) for c in ChainKind}
@@ -202,6 +224,7 @@ class BraidApp:
         candidates: list[bytes],
         *,
         misbehavior: Sequence[Misbehavior] = (),
+        vote_extensions: Sequence[tuple[bytes, bytes]] = (),
     ) -> list[bytes]:
         timing = self.params.timing
         evidence = evidence_of(misbehavior)
@@ -230,8 +253,10 @@ class BraidApp:
             body = [*deposits, *from_fast, *zk_txs][: timing.zk_max_txs]
             return [block_marker(ChainKind.ZK, extra), *body]
         fast_elapsed = self._elapsed_ms(ChainKind.FAST, time_ms)
+        attest = self._attest_from_votes(vote_extensions)
         wanted = (
-            fast_txs
+            attest is not None
+            or fast_txs
             or timing.fast_empty_blocks
             or self.market.due(height, time_ms)
             or self.state.hybrid.has_fast_news()
@@ -240,8 +265,121 @@ class BraidApp:
         # the engine's block carries evidence: so must this one, whatever the interval
         if evidence or (wanted and fast_elapsed >= timing.fast_block_interval_ms):
             marker = block_marker(ChainKind.FAST, MarkerExtra(None, evidence).encode())
-            return [marker, *self._fitting_fast_txs(fast_txs)]
+            head = [] if attest is None else [wrap(TxKind.SEQUENCER, attest.encode())]
+            return [marker, *head, *self._fitting_fast_txs(fast_txs)][: timing.fast_max_txs + 1]
         return []
+
+    # -- data-availability attestations in the votes ---------------------------------------
+
+    def _own_address(self) -> bytes | None:
+        if self.validator_key is None:
+            return None
+        if self._own is None:
+            self._own = address_of(self.validator_key)
+        return self._own
+
+    def _sign(self, digest: bytes) -> bytes:
+        assert self.validator_key is not None
+        signature = self._own_signatures.get(digest)
+        if signature is None:
+            if len(self._own_signatures) > 4096:
+                self._own_signatures.clear()
+            signature = sign_digest(self.validator_key, digest)[1]
+            self._own_signatures[digest] = signature
+        return signature
+
+    def _pending_to_sign(self) -> list[AttestationRecord]:
+        cap = self.params.l1.attest_batches_per_vote
+        return self.state.attestations.pending()[:cap]
+
+    def extend_vote(self, height: int) -> bytes:
+        """This validator's vote extension at `height`: its signatures of the pending batches'
+        digests, RLP [[batch, signature] …] (sequencer/attest_tx.py), the oldest
+        `attest_batches_per_vote`; empty without a key, or when it has no voting power or
+        nothing to sign."""
+        return encode_extension(self._own_extension())
+
+    def _own_extension(self) -> list[tuple[int, bytes]]:
+        address = self._own_address()
+        if address is None:
+            return []
+        validator = self.state.staking.validator(address)
+        if validator is None or validator.jailed or validator.power == 0:
+            return []
+        attestations = self.state.attestations
+        return [
+            (r.batch, self._sign(attestations.digest(r)))
+            for r in self._pending_to_sign()
+            if not r.signed_by(address)
+        ]
+
+    def verify_vote_extension(
+        self, height: int, validator_consensus_address: bytes, extension: bytes
+    ) -> bool:
+        """Whether a validator's vote extension at `height` is acceptable: it decodes (at most
+        `attest_batches_per_vote` batches, each once), the CometBFT address is a validator's,
+        and each signature recovers that validator's Ethereum address from a pending batch's
+        digest. An empty extension is always acceptable."""
+        try:
+            signed = decode_extension(extension, self.params.l1.attest_batches_per_vote)
+        except BraidError as e:
+            log.warning("refusing a vote extension at height %d: %s", height, e)
+            return False
+        if not signed:
+            return True
+        validator = self.state.staking.by_consensus_address(validator_consensus_address)
+        if validator is None:
+            log.warning("refusing a vote extension at height %d: not a validator", height)
+            return False
+        attestations = self.state.attestations
+        for batch, signature in signed:
+            record = attestations.record(batch)
+            if record is None or record.attested:
+                log.warning("refusing a vote extension: batch %d is not pending", batch)
+                return False
+            signer = recover_digest_signer(attestations.digest(record), signature)
+            if signer != validator.address:
+                log.warning("refusing a vote extension: a bad signature of batch %d", batch)
+                return False
+        return True
+
+    def _attest_from_votes(self, vote_extensions: Sequence[tuple[bytes, bytes]]) -> Attest | None:
+        """The Attest the proposer puts on chain: every signature of the last commit's vote
+        extensions, and this validator's own, that adds a signer with voting power to a pending
+        batch (each checked again: the block's Attest must not fail). None: nothing to add."""
+        staking, attestations = self.state.staking, self.state.attestations
+        cap = self.params.l1.attest_batches_per_vote
+        gathered: dict[int, dict[bytes, bytes]] = {}
+        votes: list[tuple[bytes, list[tuple[int, bytes]]]] = []
+        own = self._own_address()
+        if own is not None:
+            votes.append((own, self._own_extension()))  # signed here: no need to recover
+        for consensus_address, extension in vote_extensions:
+            validator = staking.by_consensus_address(consensus_address)
+            if validator is None or not extension:
+                continue
+            try:
+                votes.append((validator.address, decode_extension(extension, cap)))
+            except BraidError:
+                continue  # CometBFT verified it with VerifyVoteExtension; skip it all the same
+        for address, signed in votes:
+            validator = staking.validator(address)
+            if validator is None or validator.jailed or validator.power == 0:
+                continue
+            for batch, signature in signed:
+                record = attestations.record(batch)
+                if record is None or record.attested or record.signed_by(address):
+                    continue
+                if address in gathered.get(batch, {}):
+                    continue
+                digest = attestations.digest(record)
+                if address != own and recover_digest_signer(digest, signature) != address:
+                    continue
+                gathered.setdefault(batch, {})[address] = signature
+        if not gathered:
+            return None
+        batches = sorted(gathered)[:cap]
+        return Attest(tuple((b, tuple(sorted(gathered[b].items()))) for b in batches))
 
     def _l1_news(self) -> tuple[L1Observation | None, list[bytes]]:
         """What the next ZK block should say of L1: the newest confirmed L1 block (if new) and

@@ -8,6 +8,10 @@ The devnet's validators are dev accounts 9, 8, 7, … (one by default), each bon
 `DEV_VALIDATOR_BOND` and voting with the consensus key `dev_consensus_seed` derives from its
 Ethereum key: sha256("zkbraid devnet consensus key" ‖ Ethereum private key) is the ed25519 seed
 (INSECURE, like the keys it comes from).
+
+The devnet's L1 is an anvil (chain id `DEV_L1_CHAIN_ID`) where the rollup is the first contract
+its first account deploys, so its address is fixed (`DEV_ROLLUP`): the chain parameters name it
+before anything starts, and validators sign attestations for it (ChainParams.l1).
 """
 
 from __future__ import annotations
@@ -15,10 +19,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
+import rlp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_hash.auto import keccak
 
-from zkbraid.config import ONE_ZKPOW, BlockTiming, ChainParams, FaucetParams, GenesisValidator
+from zkbraid.config import (
+    ONE_ZKPOW,
+    BlockTiming,
+    ChainParams,
+    FaucetParams,
+    GenesisValidator,
+    L1Params,
+)
 from zkbraid.fast.params import FastParams
 from zkbraid.fast.system_contracts import system_genesis_code
 from zkbraid.hybrid.verifier_source import ownership_verifier_runtime
@@ -41,6 +54,24 @@ DEV_VALIDATOR_BOND = 1_000 * ONE_ZKPOW
 DEV_STAKING = StakingParams(unbonding_period_ms=60_000)
 """The devnet's staking rules: the chain's defaults but a one-minute unbonding period, so that
 an unbonding is seen to take effect."""
+DEV_L1_CHAIN_ID = 31337
+"""anvil's chain id (settlement/anvil.py starts it with this one)."""
+
+
+def contract_address(deployer: bytes, nonce: int) -> bytes:
+    """The address of the contract `deployer` creates with `nonce` (CREATE: the last 20 bytes
+    of keccak(rlp([deployer, nonce])), the Yellow Paper's eq. 86)."""
+    return bytes(keccak(rlp.encode([deployer, nonce])))[12:]
+
+
+DEV_DEPLOYER = bytes.fromhex("f39fd6e51aad88f6f4ce6ab8827279cfffb92266")
+"""anvil's first dev account, which deploys the devnet's rollup (settlement/devnet_l1.py)."""
+DEV_ROLLUP = contract_address(DEV_DEPLOYER, 0)
+"""The devnet rollup's address, 0x5FbDB2315678afecb367f032d93F642f64180aa3: the first
+deployment of a fresh anvil. A node whose L1 has the rollup elsewhere refuses to serve batch
+submissions (api/settlement_methods.py), since its validators signed for this one."""
+DEV_L1 = L1Params(chain_id=DEV_L1_CHAIN_ID, rollup=DEV_ROLLUP)
+
 DEV_VERIFYING_KEY_HASH = bytes.fromhex(
     "2ff5b23634cb5b1bfd02fb9106c5edb94f381abb3b600ee4889661bd28a00a85"
 )
@@ -96,10 +127,12 @@ def devnet(
     bridge: BridgeParams | None = None,
     staking: StakingParams | None = None,
     validators: int = 1,
+    l1: L1Params | None = None,
 ) -> Devnet:
     """The devnet's chain parameters and genesis; `verifying_key_hash=None` makes a chain that
     accepts no proofs (unit tests without circuit keys). `validators`: how many dev accounts
-    (9, 8, …) are bonded at genesis (`dev_validators`)."""
+    (9, 8, …) are bonded at genesis (`dev_validators`); `l1`: the rollup the validators attest
+    for (default: the devnet's anvil and its first deployment, `DEV_L1`)."""
     accounts = dev_accounts(n_accounts)
     addresses = [bytes.fromhex(a.address[2:]) for a in accounts]
     params = ChainParams(
@@ -117,6 +150,7 @@ def devnet(
         bridge=bridge or BridgeParams(),
         staking=staking or DEV_STAKING,
         genesis_validators=dev_validators(validators),
+        l1=l1 or DEV_L1,
     )
     zk_genesis = devnet_genesis(n_accounts)
     return Devnet(params=params, zk_genesis=zk_genesis, accounts=accounts)

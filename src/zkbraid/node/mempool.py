@@ -5,7 +5,8 @@ A transaction is admitted against the committed state plus what is pending: the 
 ZK-chain, fast-chain, market and staking nonces, the ZKPoW already promised (fees and bonds),
 what a validator's pending bonds and unbonds change of its bond, one pending key registration
 per address, one pending proof per transaction, one pending registration per prover, one
-pending bundle per batch, one pending new validator per consensus key. After each block the
+pending bundle per batch, one pending new validator per consensus key, one pending signature
+per validator and batch (Attest). After each block the
 engine rechecks what is still pending, which rebuilds these from the new state; a transaction
 that no longer passes is dropped, and the reason kept for `braid tx`.
 """
@@ -26,6 +27,7 @@ from zkbraid.market.market_txs import (
 )
 from zkbraid.market.transactions import Faucet, SubmitProof
 from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_transaction, decode
+from zkbraid.sequencer.attest_tx import Attest
 from zkbraid.sequencer.errors import AlreadyKnown, InvalidBlock, ProposerOnly
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.proof_acceptance import check_submission
@@ -59,6 +61,8 @@ class Mempool:
         self._staking_change: dict[bytes, int] = {}
         """The net ZKPoW each validator's pending bonds (+) and unbonds (−) add to its bond."""
         self._bonding_keys: set[bytes] = set()
+        self._attesting: set[tuple[int, bytes]] = set()
+        """(batch, validator) of every pending Attest's signatures."""
 
     # -- admission -------------------------------------------------------------------------
 
@@ -133,6 +137,8 @@ class Mempool:
             self._bundling.add(tx.batch)
         elif isinstance(tx, Bond | Unbond):
             self._admit_staking(state, tx)
+        elif isinstance(tx, Attest):
+            self._admit_attest(state, tx)
         else:
             self._admit_zk(state, genesis, tx)
         self.pending[tx_hash] = checked
@@ -162,6 +168,17 @@ class Mempool:
             self._fees[validator] = self._fees.get(validator, 0) + tx.amount
             if new_key:
                 self._bonding_keys.add(tx.consensus_key)
+
+    def _admit_attest(self, state: SequencerState, tx: Attest) -> None:
+        pairs = {(batch, v) for batch, signed in tx.entries for v, _ in signed}
+        pending = sorted(pairs & self._attesting)
+        if pending:
+            batch, validator = pending[0]
+            raise AlreadyKnown(
+                f"a signature of batch {batch} by 0x{validator.hex()} is already pending"
+            )
+        state.attestations.check(tx, state.staking)
+        self._attesting |= pairs
 
     def _admit_zk(self, state: SequencerState, genesis: Genesis, tx: ZkTransaction) -> None:
         if isinstance(tx, Deposit):

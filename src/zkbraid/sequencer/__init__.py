@@ -11,5 +11,7 @@ chain's genesis (its verifying key included). The consensus adapter (node/app.py
 - `admission.py`   the rules a transaction must pass against the state (mempool and block)
 - `proof_acceptance.py`  when a submitted proof is accepted, and what accepting it does
 - `receipts.py`    typed receipts and their stored encoding
+- `attestations.py`  the batches' data-availability attestation records and the Attest rules
+- `attest_tx.py`   the Attest transaction (0x09) and the vote extension's encoding
 - `transition.py`  `state_transition(state, genesis, block)`
 """

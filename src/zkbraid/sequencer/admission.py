@@ -4,7 +4,8 @@ envelope kind, the ZK chain's validity rules and fee, the faucet's switch.
 
 A proof submission's rules are in proof_acceptance.py, the market's own transactions' in
 market/state.py (`Market.check`), the staking transactions' in staking/state.py
-(`Staking.check`), a fast-chain transaction's in fast/admission.py.
+(`Staking.check`), an Attest's in sequencer/attestations.py (`Attestations.check`), a
+fast-chain transaction's in fast/admission.py.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from zkbraid.ledger.envelope import TxKind, payload_hash, unwrap
 from zkbraid.market.market_txs import MARKET_TX_TYPES, MarketTx, decode_market_tx
 from zkbraid.market.transactions import SequencerTx, decode_sequencer_tx
 from zkbraid.market.zkpow import InsufficientZkpow, ZkpowLedger
+from zkbraid.sequencer.attest_tx import ATTEST, Attest, decode_attest
 from zkbraid.sequencer.errors import FaucetDisabled, InvalidBlock
 from zkbraid.staking.transactions import STAKING_TX_TYPES, StakingTx, decode_staking_tx
 from zkbraid.zk import stf as zk_stf
 from zkbraid.zk.state import ZkState
 from zkbraid.zk.transactions import ZkTransaction, decode_transaction
 
-AnyTx = ZkTransaction | FastTx | SequencerTx | MarketTx | StakingTx
+AnyTx = ZkTransaction | FastTx | SequencerTx | MarketTx | StakingTx | Attest
 _NONE: Mapping[bytes, int] = MappingProxyType({})
 
 
@@ -57,6 +59,8 @@ def decode(raw: bytes, fast: FastChain) -> Decoded:
             tx = decode_market_tx(payload)
         elif payload[:1] and payload[0] in STAKING_TX_TYPES:
             tx = decode_staking_tx(payload)
+        elif payload[:1] == bytes([ATTEST]):
+            tx = decode_attest(payload)
         else:
             tx = decode_sequencer_tx(payload)
     else:

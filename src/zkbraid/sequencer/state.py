@@ -4,10 +4,12 @@ market, and the heads of the global order and of each chain.
 Every part lives in its own namespace of one `KVStore` whose writes are buffered per block;
 nothing is durable until the node commits the block. The app hash commits each part once:
 `keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
-`keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root ‖ staking root)` (a proof's
+`keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root ‖ staking root ‖ attestations
+root)` (a proof's
 acceptance is recorded in the market's job; observed L1 deposits in the bridge,
 settlement/deposits.py; what passes between the two chains in the hybrid, sequencer/hybrid.py;
-the validators and their bonds in staking, staking/state.py).
+the validators and their bonds in staking, staking/state.py; the batches' data-availability
+attestations in sequencer/attestations.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from zkbraid.ledger.block import BlockHeader, ChainKind, app_hash
 from zkbraid.ledger.kv import KVStore
 from zkbraid.market.state import Market
 from zkbraid.market.zkpow import ZkpowLedger
+from zkbraid.sequencer.attestations import Attestations
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.hybrid import Hybrid
 from zkbraid.settlement.deposits import Bridge
@@ -63,6 +66,12 @@ class SequencerState:
             kv.namespace("staking"),
             kv.namespace("staking.live"),
         )
+        self.attestations = Attestations(
+            params.l1,
+            kv.namespace("attest.trie"),
+            kv.namespace("attest"),
+            kv.namespace("attest.live"),
+        )
         if create:
             self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
             for address, amount in params.zkpow_alloc:
@@ -97,6 +106,7 @@ class SequencerState:
         self.bridge.reload()
         self.hybrid.reload()
         self.staking.reload()
+        self.attestations.reload()
         self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
         self.head = head
         self.chain_heads = dict(chain_heads)
@@ -111,13 +121,14 @@ class SequencerState:
 
     def sequencer_root(self) -> bytes:
         """The sequencer's own state: ZKPoW balances, the proving market, the bridge, the
-        hybrid, the validators."""
+        hybrid, the validators, the attestations."""
         roots = [
             self.zkpow.root,
             self.market.root,
             self.bridge.root,
             self.hybrid.root,
             self.staking.root,
+            self.attestations.root,
         ]
         return bytes(keccak(b"".join(roots)))
 

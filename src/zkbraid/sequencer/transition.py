@@ -1,7 +1,9 @@
 """The sequencer's block transition, read as its specification (after EELS's
 `state_transition`): validate the block's header, apply its body transaction by transaction,
 run the proving market's step, then the staking step (the slashes of the evidence the block's
-marker carries, the unbondings that mature, the validator set's updates), compute the header,
+marker carries, the unbondings that mature, the validator set's updates), record the batches
+bundled by now for the validators' attestations (with the parent's checkpoint,
+sequencer/attestations.py), compute the header,
 and compare it with the header the block was given, if any.
 
     state_transition(state, genesis, block, claimed) -> BlockResult
@@ -34,6 +36,7 @@ from zkbraid.proving.prover import ProofJob
 from zkbraid.proving.statement import pubdata
 from zkbraid.proving.witness import apply_with_witness
 from zkbraid.sequencer.admission import Decoded, check_faucet, check_zk_fee, decode
+from zkbraid.sequencer.attest_tx import Attest
 from zkbraid.sequencer.block import Block, BlockResult
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
@@ -42,6 +45,7 @@ from zkbraid.sequencer.proof_acceptance import accept_proof
 from zkbraid.sequencer.receipts import FastTxResult, FaucetResult, Result, TxReceipt, ZkTxResult
 from zkbraid.sequencer.settlement import apply_settlement
 from zkbraid.sequencer.state import SequencerState
+from zkbraid.settlement.l1_contracts import Checkpoint
 from zkbraid.staking.evidence import Evidence
 from zkbraid.staking.state import Slash
 from zkbraid.staking.transactions import Bond, Unbond
@@ -72,6 +76,7 @@ def state_transition(
     chain, extra = validate_block(state, params, block)
     if evidence is not None and tuple(evidence) != extra.evidence:
         raise InvalidBlock("the block's marker does not carry the engine's evidence")
+    checkpoint = parent_checkpoint(state)
     observation = extra.observation
     if observation is not None:
         state.bridge.observe(observation, block.height)
@@ -87,11 +92,22 @@ def state_transition(
     outcome = state.market.on_block(block.height, previous, block.time_ms)
     track_roots(state, block.height)
     slashed, updates = staking_step(state, extra.evidence, block.time_ms)
+    state.attestations.record_bundled(state.market, checkpoint, block.height)
     header = make_header(state, chain, block, receipts)
     if claimed is not None:
         check_header(claimed, header)
     state.advance(header)
     return BlockResult(header, block.txs[0], receipts, jobs, proofs, outcome, updates, slashed)
+
+
+def parent_checkpoint(state: SequencerState) -> Checkpoint:
+    """The fast chain's checkpoint a batch bundled in the block being applied is attested
+    with: the parent block's height and app hash and the fast chain's state root that app hash
+    commits to (before the block changes it). Zero hash at genesis, where no batch exists."""
+    head = state.head
+    if head is None:
+        return Checkpoint(state.fast.state_root, ZERO_HASH, 0)
+    return Checkpoint(state.fast.state_root, head.app_hash, head.height)
 
 
 def staking_step(
@@ -253,8 +269,8 @@ def apply_fast_body(
 def apply_sequencer_transaction(
     state: SequencerState, genesis: Genesis, tx: object, block: Block
 ) -> Result | None:
-    """A proof submission, a market transaction, a staking transaction (no result: the
-    validator's record shows what it did) or a faucet request.
+    """A proof submission, a market transaction, a staking transaction or an Attest (no
+    result: the validator's or the batch's record shows what it did) or a faucet request.
 
     Raises the rule's named error, before changing anything.
     """
@@ -269,6 +285,9 @@ def apply_sequencer_transaction(
         return state.market.apply(tx, block.height, block.time_ms)
     if isinstance(tx, Bond | Unbond):
         state.staking.apply(tx, block.height, block.time_ms)
+        return None
+    if isinstance(tx, Attest):
+        state.attestations.apply(tx, state.staking, block.height)
         return None
     raise TypeError(type(tx))
 

@@ -21,6 +21,7 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from zkbraid.sdk.client import BraidClient, Wallet
+from zkbraid.sdk.rpc import RpcError
 from zkbraid.settlement.l1_contracts import (
     Checkpoint,
     encode_batch,
@@ -97,12 +98,17 @@ class SubmissionAgent:
             index += 1
 
     def submit(self, market_batch: int, l1_batch: int) -> Posted | None:
-        """Posts a batch if the rollup would take it from this agent now (None: not its slot
-        yet, or another agent was first).
+        """Posts a batch if the rollup would take it from this agent now (None: not attested
+        yet, not its slot yet, or another agent was first).
 
         Raises NotSubmitted: the rollup refuses it for another reason.
         """
-        sub = self.client.rpc.call("braid_getBatchSubmission", market_batch, l1_batch)
+        try:
+            sub = self.client.rpc.call("braid_getBatchSubmission", market_batch, l1_batch)
+        except RpcError as e:
+            if e.name == "BatchNotReady":
+                return None  # bundled, not yet attested by the validators: look again
+            raise
         signed = [(_b(a["validator"]), _b(a["signature"])) for a in sub["attestations"]]
         cp = sub["checkpoint"]
         batch = encode_batch(
