@@ -40,7 +40,7 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     keys are built or loaded (cached), and must be the genesis's."""
     from zkbraid.config import BlockTiming, parse_settings, with_overrides
     from zkbraid.market.params import MarketParams
-    from zkbraid.node.devnet import devnet
+    from zkbraid.node.devnet import DEV_STAKING, devnet
     from zkbraid.proving.artifacts import OWNERSHIP
     from zkbraid.proving.build import build_dev_keys
     from zkbraid.proving.verify import ProofVerifier
@@ -57,7 +57,11 @@ def _devnet_chain(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     market = with_overrides(market, parse_settings(market, args.market))
     bridge = BridgeParams()
     bridge = with_overrides(bridge, parse_settings(bridge, args.bridge))
-    net = devnet(args.accounts, timing, market, bridge=bridge)
+    staking = DEV_STAKING
+    staking = with_overrides(staking, parse_settings(staking, args.staking))
+    net = devnet(
+        args.accounts, timing, market, bridge=bridge, staking=staking, validators=args.validators
+    )
     out.progress("proving keys: building or loading the circuit's development keys (cached)")
     keys = build_dev_keys(net.params.zk, progress=out.progress)
     out.ok(
@@ -88,6 +92,10 @@ def cmd_devnet(args: argparse.Namespace) -> int:
     from zkbraid.config import NodeConfig
 
     _logging(args.log_level)
+    if args.validators > 1:
+        from zkbraid.cli import network as network_cli
+
+        return network_cli.run_network(args)
     if args.engine == "cometbft":
         from zkbraid.consensus.cometbft.engine import COMETBFT
 
@@ -125,7 +133,7 @@ def _serve_devnet(
     market = net.params.market
     resumed = os.path.exists(os.path.join(args.data_dir, "node.sqlite"))
     out.progress(f"{'resuming' if resumed else 'creating'} devnet in {args.data_dir}")
-    cometbft = _cometbft_settings(args)
+    cometbft = _cometbft_settings(args, net)
     node = Node(
         net.params,
         config,
@@ -195,17 +203,24 @@ def _serve_devnet(
     return 0
 
 
-def _cometbft_settings(args: argparse.Namespace) -> Any:
+def _cometbft_settings(args: argparse.Namespace, net: Any) -> Any:
     """CometBFT's settings for `--engine cometbft` (None: the solo engine): its commit
-    timeout is the fast block interval, its ports the RPC port + 2 and + 3 unless given."""
+    timeout is the fast block interval, its ports the RPC port + 2 and + 3 unless given, its
+    genesis the chain's validator (dev account 9) voting with its derived key (node/network.py)."""
     if args.engine != "cometbft":
         return None
+    from zkbraid.consensus.cometbft.home import GenesisDoc
     from zkbraid.consensus.cometbft.settings import CometBftSettings
+    from zkbraid.node.network import genesis_validator_set, validator_account
+    from zkbraid.node.network import node_keys as dev_node_keys
 
     return CometBftSettings(
         rpc_port=args.cometbft_rpc_port or args.port + 2,
         p2p_port=args.cometbft_p2p_port or args.port + 3,
         timeout_commit_ms=args.fast_block_ms,
+        moniker="v0",
+        genesis=GenesisDoc(genesis_validator_set(net.params)),
+        keys=dev_node_keys(validator_account(0)),
     )
 
 
@@ -340,7 +355,21 @@ def cmd_faucet(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    out.result(BraidClient(args.rpc).status(), args.json)
+    """The node's status; on a multi-validator devnet (or with --validators N) every
+    validator's height, power and app hash too."""
+    from zkbraid.cli import network as network_cli
+
+    client = BraidClient(args.rpc)
+    status = client.status()
+    network = network_cli.network_status(args.rpc, args.validators)
+    if network is None:
+        out.result(status, args.json)
+        return 0
+    if args.json:
+        out.result({**status, "network": network}, True)
+        return 0
+    out.result(status, False)
+    network_cli.print_network(network)
     return 0
 
 
@@ -548,6 +577,22 @@ def _chain_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zk-max-txs", type=int, default=500, help="ZK block cut early at this many")
     p.add_argument("--accounts", type=int, default=10, help="dev accounts at genesis (10)")
     p.add_argument(
+        "--validators",
+        type=int,
+        default=1,
+        metavar="N",
+        help="genesis validators, dev accounts 9, 8, 7, … (1); more than one runs a devnet of N"
+        " CometBFT validators on loopback (--engine cometbft implied), one process each",
+    )
+    p.add_argument(
+        "--staking",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a staking parameter (repeatable; staking/params.py StakingParams:"
+        " unbonding_period_ms=60000, slash_double_sign_bps=500, min_bond=…)",
+    )
+    p.add_argument(
         "--market",
         action="append",
         default=[],
@@ -603,8 +648,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["solo", "cometbft"],
         default="solo",
-        help="the ordering engine: solo (embedded, default) or cometbft (one CometBFT validator;"
-        " scripts/install.sh --with-cometbft installs it)",
+        help="the ordering engine: solo (embedded, default) or cometbft (CometBFT validators,"
+        " one unless --validators; scripts/install.sh --with-cometbft installs it)",
     )
     d.add_argument(
         "--cometbft-rpc-port", type=int, default=None, help="CometBFT's RPC port (RPC port + 2)"
@@ -615,6 +660,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     d.set_defaults(func=cmd_devnet)
 
+    from zkbraid.cli import network as network_cli
+
+    network_cli.add_parser(sub)
     bridge_cli.add_parser(sub)
     batches_cli.add_parser(sub)
     agent_cli.add_parser(sub)
@@ -659,7 +707,18 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--timeout", type=float, default=30.0, help="seconds to wait (30)")
     f.set_defaults(func=cmd_faucet)
 
-    s = sub.add_parser("status", help="the node's heights, roots and pending count")
+    s = sub.add_parser(
+        "status",
+        help="the node's heights, roots and pending count (every validator's on a network)",
+    )
+    s.add_argument(
+        "--validators",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also show validators 0..N-1 of a devnet laid out from --rpc's port (a"
+        " multi-validator devnet's node lists them itself)",
+    )
     s.set_defaults(func=cmd_status)
 
     b = sub.add_parser("blocks", help="the interleaved order of ZK and fast blocks")

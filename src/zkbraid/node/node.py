@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import logging
 import os
 import signal
@@ -35,6 +36,7 @@ from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.ledger.store import LedgerStore
 from zkbraid.node.app import BraidApp
 from zkbraid.node.mempool import Mempool
+from zkbraid.node.network import NetworkSpec, node_json
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.state import SequencerState
@@ -73,23 +75,21 @@ class Node:
         keys: CircuitKeys | None = None,
         l1: L1Connection | None = None,
         cometbft: CometBftSettings | None = None,
+        network: tuple[NetworkSpec, str] | None = None,
     ) -> None:
         """`verifier` checks submitted proofs; without one the node refuses every proof
         (ProvingUnavailable) rather than accept any unchecked. `keys` are the circuit's proving
         artifacts, which the browser prover page downloads (/prover/). `cometbft`: order blocks
-        with CometBFT (its home in `<data dir>/cometbft/`) instead of the solo engine."""
+        with CometBFT (its home in `<data dir>/cometbft/`) instead of the solo engine.
+        `network`: the multi-validator devnet this node is (its layout and this node's name),
+        which `braid_network` shows (node/network.py)."""
         os.makedirs(config.data_dir, exist_ok=True)
         self.params = params
         self.config = config
         self.store = LedgerStore(os.path.join(config.data_dir, "node.sqlite"))
         self.lock = threading.RLock()
         self.app = BraidApp(
-            params,
-            self.store,
-            zk_genesis,
-            verifier,
-            None if l1 is None else l1.follower,
-            validator_key=config.validator_key,
+            params, self.store, zk_genesis, verifier, None if l1 is None else l1.follower
         )
         self.l1 = l1
         self.engine: SoloEngine | CometBftEngine
@@ -121,6 +121,9 @@ class Node:
         sync_methods.update(hybrid_methods.build(self))
         sync_methods.update(settlement_methods.build(self))
         sync_methods.update(staking_methods.build(self))
+        self.network = network
+        if network is not None:
+            sync_methods["braid_network"] = self._network_json
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
         self.rpc = RpcServer(sync_methods, async_methods)
         web_pages.add_prover_page(self.rpc.app, keys)
@@ -170,6 +173,37 @@ class Node:
             f.confirmed_height(),
             tuple(f.unconfirmed_deposits()),
         )
+
+    def _network_json(self, params: Params) -> dict[str, Any]:
+        """`braid_network`: the devnet's nodes, each with the voting power this node's CometBFT
+        gives its consensus key now (its `/validators`)."""
+        assert self.network is not None
+        spec, name = self.network
+        powers: dict[str, int] = {}
+        height = None
+        rpc = getattr(self.engine, "rpc", None)
+        if rpc is not None:
+            try:
+                result = rpc.call("validators", {"per_page": "100"})["result"]
+                height = int(result["block_height"])
+                powers = {
+                    "0x" + v["address"].lower(): int(v["voting_power"])
+                    for v in result["validators"]
+                }
+            except (OSError, http.client.HTTPException, KeyError, ValueError) as e:
+                log.warning("CometBFT did not tell its validators: %s", e)
+        nodes = []
+        for n in spec.nodes:
+            j = node_json(spec, n)
+            j["power"] = powers.get(j["consensusAddress"], 0)
+            nodes.append(j)
+        return {
+            "self": name,
+            "genesisValidators": spec.validators,
+            "cometbftHeight": height,
+            "totalPower": sum(powers.values()),
+            "nodes": nodes,
+        }
 
     # -- waiting for transactions ----------------------------------------------------------
 

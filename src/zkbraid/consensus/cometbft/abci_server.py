@@ -14,6 +14,12 @@ Heights: CometBFT's blocks are numbered one after the other, braided blocks too,
 CometBFT block is no braided block (node/app.py), so the two heights differ. The application
 is given braided heights (its head's plus one); the CometBFT height it has processed is kept in
 the node's store (`Heights`), written before the application commits, for Info's handshake.
+
+Proof of stake: InitChain answers with the chain's genesis validators (CometBFT's genesis.json
+must list the same, home.py writes it so); the misbehaviour CometBFT hands PrepareProposal,
+ProcessProposal and FinalizeBlock (the evidence the block carries) goes to the application,
+which copies it into the braided block and slashes from it; FinalizeBlock returns the block's
+validator updates (ed25519 key and power), which CometBFT applies two heights later.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,7 +39,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from zkbraid import __version__
 from zkbraid.consensus.cometbft.proto.tendermint.abci import types_pb2 as abci
-from zkbraid.consensus.engine import Application, FinalizedBlock
+from zkbraid.consensus.cometbft.proto.tendermint.crypto import keys_pb2
+from zkbraid.consensus.engine import Application, FinalizedBlock, Misbehavior, ValidatorUpdate
 from zkbraid.errors import BraidError
 
 log = logging.getLogger("zkbraid.abci")
@@ -117,6 +124,41 @@ def time_ms(ts: Timestamp) -> int:
     """A block's time (google.protobuf.Timestamp) in milliseconds, as the block transition
     reads it."""
     return int(ts.seconds) * 1000 + int(ts.nanos) // 1_000_000
+
+
+# -- staking: misbehaviour in, validator updates out -------------------------------------------
+
+MISBEHAVIOR_KINDS = {
+    abci.DUPLICATE_VOTE: "duplicate_vote",
+    abci.LIGHT_CLIENT_ATTACK: "light_client_attack",
+}
+"""ABCI's MisbehaviorType as the engine interface names it (consensus/engine.py)."""
+
+
+def misbehavior_of(items: Iterable[abci.Misbehavior]) -> list[Misbehavior]:
+    """A request's misbehaviour (the evidence its block carries) for the application, in
+    CometBFT's order; a kind the interface does not name is "unknown" (the app ignores it)."""
+    return [
+        Misbehavior(
+            kind=MISBEHAVIOR_KINDS.get(m.type, "unknown"),
+            validator=bytes(m.validator.address),
+            height=int(m.height),
+            time_ms=time_ms(m.time),
+            total_voting_power=int(m.total_voting_power),
+        )
+        for m in items
+    ]
+
+
+def validator_update_pb(update: ValidatorUpdate) -> abci.ValidatorUpdate:
+    """A validator update as ABCI carries it: the ed25519 public key and the power."""
+    return abci.ValidatorUpdate(
+        pub_key=keys_pb2.PublicKey(ed25519=update.consensus_key), power=update.power
+    )
+
+
+class GenesisMismatch(RuntimeError):
+    """CometBFT's genesis validators (its genesis.json) are not the chain's."""
 
 
 # -- heights -----------------------------------------------------------------------------------
@@ -230,11 +272,15 @@ class AbciApp:
         on_commit: Callable[[FinalizedBlock], None] = lambda _: None,
         checks: CheckOutcomes | None = None,
         on_dropped: Callable[[bytes], None] = lambda _: None,
+        validator_set: Callable[[], Sequence[ValidatorUpdate]] | None = None,
     ) -> None:
         """`on_commit` runs after every Commit that made a braided block, and after an empty
         one when a recheck has dropped transactions since (their waiters wake); `on_dropped`
-        with each transaction a recheck refuses."""
+        with each transaction a recheck refuses; `validator_set` gives the chain's validator set
+        (BraidApp.validator_set), which InitChain answers with (None, or an empty set: the
+        chain has none of its own and CometBFT keeps its genesis file's)."""
         self._app = app
+        self._validator_set = validator_set
         self._lock = lock
         self._heights = heights
         self._on_commit = on_commit
@@ -247,6 +293,10 @@ class AbciApp:
         self.failure: BaseException | None = None
         """The first unexpected error of a request (CometBFT was answered with an exception
         and stops)."""
+        from zkbraid.consensus.cometbft.byzantine import mode_from_env
+
+        self._byzantine = mode_from_env()
+        """TEST-ONLY (byzantine.py): how this node corrupts its proposals; None: it does not."""
 
     def handle(self, request: abci.Request) -> abci.Response:
         """The response to one request (an exception response when answering it failed)."""
@@ -287,12 +337,27 @@ class AbciApp:
 
     def _init_chain(self, req: abci.RequestInitChain) -> abci.ResponseInitChain:
         # The chain's genesis is the node's own (its chain parameters): CometBFT's genesis
-        # carries no app state, and the validators stay the genesis's.
+        # carries no app state. The validators are the chain's genesis validators: CometBFT's
+        # genesis.json must list the same ones (consensus/cometbft/home.py writes it so), or
+        # none, and InitChain answers with them.
         with self._lock:
             info = self._app.info()
+            ours = [] if self._validator_set is None else list(self._validator_set())
         if info.last_height != 0:
             raise HeightsLost(f"InitChain for an application at braided block {info.last_height}")
-        return abci.ResponseInitChain(app_hash=info.last_app_hash)
+        if not ours:
+            return abci.ResponseInitChain(app_hash=info.last_app_hash)
+        theirs = sorted((bytes(v.pub_key.ed25519), int(v.power)) for v in req.validators)
+        want = sorted((u.consensus_key, u.power) for u in ours)
+        if theirs and theirs != want:
+            raise GenesisMismatch(
+                f"CometBFT's genesis lists {len(theirs)} validators"
+                f" ({', '.join(f'0x{k.hex()[:12]}…:{p}' for k, p in theirs)}), the chain's genesis"
+                f" {len(want)} ({', '.join(f'0x{k.hex()[:12]}…:{p}' for k, p in want)})"
+            )
+        return abci.ResponseInitChain(
+            app_hash=info.last_app_hash, validators=[validator_update_pb(u) for u in ours]
+        )
 
     def _query(self, req: abci.RequestQuery) -> abci.ResponseQuery:
         with self._lock:
@@ -329,16 +394,40 @@ class AbciApp:
 
     def _prepare_proposal(self, req: abci.RequestPrepareProposal) -> abci.ResponsePrepareProposal:
         with self._lock:
-            txs = self._app.prepare_proposal(self._next_height(), time_ms(req.time), list(req.txs))
+            txs = self._app.prepare_proposal(
+                self._next_height(),
+                time_ms(req.time),
+                list(req.txs),
+                misbehavior=misbehavior_of(req.misbehavior),
+            )
+            if self._byzantine is not None:
+                txs = self._corrupt(txs)  # TEST-ONLY (byzantine.py)
         # CometBFT refuses (and stops on) a proposal beyond max_tx_bytes: keep the longest
         # prefix that fits (a prefix of a valid block is a valid block)
         while txs and txs_size(txs) > req.max_tx_bytes:
             txs = txs[:-1] if len(txs) > 1 else []
         return abci.ResponsePrepareProposal(txs=txs)
 
+    def _corrupt(self, txs: list[bytes]) -> list[bytes]:
+        """TEST-ONLY: this node's proposal made byzantine (byzantine.py)."""
+        from zkbraid.consensus.cometbft.byzantine import corrupt
+
+        assert self._byzantine is not None
+        meta = self._app.state.bridge.meta  # type: ignore[attr-defined]  # a BraidApp
+        corrupted = corrupt(
+            self._byzantine, txs, meta.l1_height, meta.l1_timestamp, meta.next_settled_batch
+        )
+        log.warning("TEST-ONLY: proposing a corrupt block (%s)", self._byzantine)
+        return corrupted
+
     def _process_proposal(self, req: abci.RequestProcessProposal) -> abci.ResponseProcessProposal:
         with self._lock:
-            ok = self._app.process_proposal(self._next_height(), time_ms(req.time), list(req.txs))
+            ok = self._app.process_proposal(
+                self._next_height(),
+                time_ms(req.time),
+                list(req.txs),
+                misbehavior=misbehavior_of(req.misbehavior),
+            )
         status = abci.ResponseProcessProposal.ACCEPT if ok else abci.ResponseProcessProposal.REJECT
         return abci.ResponseProcessProposal(status=status)
 
@@ -358,7 +447,9 @@ class AbciApp:
         txs = list(req.txs)
         with self._lock:
             head = self._app.info().last_height
-            block = self._app.finalize_block(head + 1, time_ms(req.time), txs)
+            block = self._app.finalize_block(
+                head + 1, time_ms(req.time), txs, misbehavior=misbehavior_of(req.misbehavior)
+            )
         results = [] if not txs else [abci.ExecTxResult(code=0, info="block marker")]
         for r in block.tx_results:
             if r.ok:
@@ -371,7 +462,12 @@ class AbciApp:
                 f"block {req.height}: {len(results)} results for {len(txs)} transactions"
             )
         self._finalized = (req.height, block, block.height != head)
-        return abci.ResponseFinalizeBlock(tx_results=results, app_hash=block.app_hash)
+        return abci.ResponseFinalizeBlock(
+            tx_results=results,
+            app_hash=block.app_hash,
+            # CometBFT applies them two heights later (H+2's validators are H's result)
+            validator_updates=[validator_update_pb(u) for u in block.validator_updates],
+        )
 
     def _commit(self, req: abci.RequestCommit) -> abci.ResponseCommit:
         if self._finalized is None:

@@ -1,9 +1,12 @@
 """`cometbft`: CometBFT (v0.38, installed by scripts/install_cometbft.sh) orders the blocks and
 drives the node's application through the ABCI 2.0 socket server (abci_server.py).
 
-The engine makes `<data dir>/cometbft/` once (`cometbft init`: its keys and genesis, one
-validator), writes its tuned settings into config.toml at every start (settings.py), serves
-ABCI on a free loopback port and runs `cometbft start` as a child that dies with the node.
+The engine makes `<data dir>/cometbft/` once (`cometbft init`, then the network's genesis and
+this node's keys from its settings, home.py; checked at every later start), writes its tuned
+settings into config.toml at every start (settings.py: ports, timeouts, persistent peers),
+serves ABCI on a free loopback port and runs `cometbft start` as a child that dies with the
+node. One engine is one validator (or a full node); a network is one node per validator, each
+with its own engine (node/network.py).
 Transactions are submitted through CometBFT's RPC (`broadcast_tx_sync`), so the check happens
 in CheckTx and a refusal raises the application's own named error, as the solo engine's does.
 Commit listeners run on the node's event loop after every Commit that made a braided block.
@@ -61,7 +64,7 @@ class EngineRejected(BraidError):
     code = -32021
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: the child gets SIGTERM when the node dies, even by SIGKILL."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -109,7 +112,7 @@ class RpcClient:
 
 
 class CometBftEngine(ConsensusEngine):
-    """Runs a CometBFT node (one validator) that drives `app` over ABCI."""
+    """Runs a CometBFT node (one validator of a network) that drives `app` over ABCI."""
 
     def __init__(
         self,
@@ -157,7 +160,8 @@ class CometBftEngine(ConsensusEngine):
         waits until CometBFT has done its handshake (and replayed what the app missed).
 
         Raises CometBftMissing, HeightsLost (the data dir was ordered by the solo engine),
-        RuntimeError (CometBFT exited or did not answer in time).
+        HomeMismatch (the home holds another genesis or other keys), RuntimeError (CometBFT
+        exited or did not answer in time).
         """
         try:
             from zkbraid.consensus.cometbft.abci_server import (
@@ -185,10 +189,21 @@ class CometBftEngine(ConsensusEngine):
                     " starts a chain from its genesis (start a new devnet with --reset)"
                 )
             self._init_home()
+        elif self.settings.genesis is not None and self.settings.keys is not None:
+            from zkbraid.consensus.cometbft.home import check_home
+
+            check_home(self.home, self.settings.genesis, self.settings.keys)  # HomeMismatch
         heights.cometbft_height(head)  # HeightsLost before anything starts
         self._checks = CheckOutcomes()
         handler = AbciApp(
-            self._app, self._lock, heights, self._committed, self._checks, self._dropped
+            self._app,
+            self._lock,
+            heights,
+            self._committed,
+            self._checks,
+            self._dropped,
+            # the chain's validator set (BraidApp's), which InitChain answers with
+            validator_set=getattr(self._app, "validator_set", None),
         )
         self._server = AbciServer(handler)
         self._server.start()
@@ -200,7 +215,7 @@ class CometBftEngine(ConsensusEngine):
             [str(COMETBFT), "start", "--home", str(self.home)],
             stdout=logf,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             start_new_session=True,  # a terminal's Ctrl-C reaches the node, which stops it
         )
         logf.close()
@@ -236,14 +251,28 @@ class CometBftEngine(ConsensusEngine):
         )
 
     def _init_home(self) -> None:
+        """`cometbft init` (its config.toml), then the network's genesis and this node's keys
+        when given (home.py), else init's one random validator under the devnet's chain id."""
+        from zkbraid.consensus.cometbft.home import DEVNET_CHAIN_ID, write_home
+
         self.home.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [str(COMETBFT), "init", "--home", str(self.home)], check=True, capture_output=True
         )
+        genesis, keys = self.settings.genesis, self.settings.keys
+        if genesis is not None and keys is not None:
+            write_home(self.home, genesis, keys)
+            log.info(
+                "made CometBFT's home in %s (%d genesis validators, node id %s)",
+                self.home,
+                len(genesis.validators),
+                keys.node_id,
+            )
+            return
         genesis_path = self.home / "config" / "genesis.json"
-        genesis = json.loads(genesis_path.read_text())
-        genesis["chain_id"] = "zkbraid-devnet"
-        genesis_path.write_text(json.dumps(genesis, indent=2) + "\n")
+        doc = json.loads(genesis_path.read_text())
+        doc["chain_id"] = DEVNET_CHAIN_ID
+        genesis_path.write_text(json.dumps(doc, indent=2) + "\n")
         log.info("made CometBFT's home in %s (one validator)", self.home)
 
     @staticmethod

@@ -11,6 +11,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zkbraid.consensus.cometbft.home import GenesisDoc, NodeKeys
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,18 @@ class CometBftSettings:
     """The largest RPC request (default 1 MB): a broadcast carries its transaction in base64."""
     log_level: str = "main:info,state:info,*:error"
     """One line per committed height and the start-up handshake; errors from the rest."""
+    moniker: str = "zkbraid"
+    """The node's name among its peers (`/net_info`, `/status`): the devnet's are v0, v1, …"""
+    persistent_peers: tuple[str, ...] = ()
+    """The peers this node always keeps a connection to (`<node id>@127.0.0.1:<p2p port>`):
+    every other validator of a devnet (node/network.py), so each vote and block part goes
+    straight to every validator instead of hopping through gossip."""
+    genesis: GenesisDoc | None = None
+    """Not a setting but what the home is made from on the first start: the network's genesis
+    (consensus/cometbft/home.py). None: `cometbft init`'s own, one validator with a random key
+    (for a chain without genesis validators)."""
+    keys: NodeKeys | None = None
+    """This node's consensus and node keys, with `genesis` (checked at every start)."""
 
 
 def config_values(settings: CometBftSettings, abci_address: str) -> dict[str, dict[str, str]]:
@@ -64,7 +80,7 @@ def config_values(settings: CometBftSettings, abci_address: str) -> dict[str, di
         "": {
             "proxy_app": f'"{abci_address}"',
             "abci": '"socket"',
-            "moniker": '"zkbraid"',
+            "moniker": f'"{s.moniker}"',
             "log_level": f'"{s.log_level}"',
         },
         "rpc": {
@@ -73,6 +89,7 @@ def config_values(settings: CometBftSettings, abci_address: str) -> dict[str, di
         },
         "p2p": {
             "laddr": f'"tcp://127.0.0.1:{s.p2p_port}"',
+            "persistent_peers": f'"{",".join(s.persistent_peers)}"',
             "flush_throttle_timeout": duration(s.flush_throttle_timeout_ms),
             # validators on one machine: loopback addresses are fine, and several per IP
             "addr_book_strict": "false",
