@@ -89,7 +89,12 @@ class Node:
         self.store = LedgerStore(os.path.join(config.data_dir, "node.sqlite"))
         self.lock = threading.RLock()
         self.app = BraidApp(
-            params, self.store, zk_genesis, verifier, None if l1 is None else l1.follower
+            params,
+            self.store,
+            zk_genesis,
+            verifier,
+            None if l1 is None else l1.follower,
+            validator_key=config.validator_key,
         )
         self.l1 = l1
         self.engine: SoloEngine | CometBftEngine
