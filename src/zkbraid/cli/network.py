@@ -5,8 +5,9 @@ validator.
 The launcher builds (or loads) the circuit keys once, starts the one L1 (anvil, its rollup
 deployed once), writes `<data dir>/network.json`, starts one `braid node` per validator (its
 output in `<data dir>/<name>.log`), then one agent and, with --prover, one prover, both at
-validator 0. Ctrl-C stops the helpers, then the validators, then the L1; running it again
-resumes the same network.
+validator 0. Each node's process id is in `<data dir>/<name>.pid` (kill one to see the others
+go on; `braid node --network <data dir>/network.json --name <name>` starts it again). Ctrl-C
+stops the helpers, then the validators, then the L1; running it again resumes the same network.
 """
 
 from __future__ import annotations
@@ -178,6 +179,8 @@ def _spawn_node(
         start_new_session=True,  # Ctrl-C reaches the launcher, which stops them in order
     )
     logf.close()
+    # `kill -9 $(cat <data dir>/v2.pid)` takes a validator down (its CometBFT dies with it)
+    (network_file.parent / f"{name}.pid").write_text(f"{proc.pid}\n")
     return proc, log_path
 
 
@@ -339,12 +342,15 @@ def _serve_network(
         for proc, _ in nodes.values():
             if proc.poll() is None:
                 proc.terminate()
-        for proc, _ in nodes.values():
+        for name, (proc, _) in nodes.items():
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            pid_file = network_file.parent / f"{name}.pid"
+            if pid_file.exists() and pid_file.read_text().strip() == str(proc.pid):
+                pid_file.unlink()
 
 
 # -- status of every validator -----------------------------------------------------------------

@@ -247,6 +247,16 @@ class L1Follower:
         next_batch: int = 0,
     ) -> None:
         with self._lock:
+            behind = observation.height > self.confirmed_height()
+        if behind:
+            # Another validator's follower polled L1 more recently than this one (each polls
+            # every interval, at its own phase): catch up before refusing its proposal, or
+            # every new L1 block would cost a consensus round.
+            try:
+                self.poll()
+            except Exception as e:  # L1 unreachable: judge by what was seen
+                log.warning("L1 poll before a check failed: %s", e)
+        with self._lock:
             seen = self._blocks.get(observation.height)
             if seen is None or observation.height > self.confirmed_height():
                 raise InvalidBlock(
