@@ -174,6 +174,7 @@ class Network:
         """`braid devnet --validators N ARGS` with its output in `<data dir>.log`; returns once
         every node serves its API."""
         log = data_dir.parent / f"{data_dir.name}-launcher.log"
+        offset = log.stat().st_size if log.exists() else 0  # a previous run's output
         logf = open(log, "ab")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             [*BRAID, "devnet", "--data-dir", str(data_dir), *args],
@@ -186,7 +187,7 @@ class Network:
         while time.time() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"the launcher exited:\n{log.read_text()[-4000:]}")
-            if "Ctrl-C stops the network" in log.read_text(errors="replace"):
+            if b"Ctrl-C stops the network" in log.read_bytes()[offset:]:
                 return cls(data_dir / NETWORK_FILE, proc)
             time.sleep(0.3)
         proc.kill()

@@ -620,7 +620,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     sub = p.add_subparsers(dest="command", required=True, metavar="command")
 
-    d = sub.add_parser("devnet", help="run a local single-node devnet (resumes if it exists)")
+    d = sub.add_parser(
+        "devnet",
+        help="run a local devnet: one node, or N CometBFT validators with --validators N"
+        " (resumes if it exists)",
+    )
     d.add_argument("--data-dir", default=".braid/devnet", help="node state (default .braid/devnet)")
     d.add_argument("--host", default="127.0.0.1", help="RPC listen address (default 127.0.0.1)")
     d.add_argument("--port", type=int, default=8645, help="RPC port (default 8645)")
