@@ -6,6 +6,7 @@
 import sys
 
 from bench import (
+    consensus_latency,
     crypto,
     fast_node,
     game_moves,
@@ -31,6 +32,7 @@ def main() -> None:
         hybrid_moves,
         game_moves,
         ownership_proof,
+        consensus_latency,
     )
     for bench in benches:
         sys.argv = [sys.argv[0]]
