@@ -239,6 +239,8 @@ def _helper(args: argparse.Namespace, url: str, name: str, cmd: list[str]) -> tu
 def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]:
     """Starts the devnet's anvil (resuming its chain from the data dir), deploys the rollup
     once, and returns (the L1, the node's connection to it)."""
+    from web3 import Web3
+
     from zkbraid.ledger.kv import memory_store
     from zkbraid.node.devnet import DEV_VALIDATOR_INDEX, dev_accounts
     from zkbraid.node.node import L1Connection
@@ -252,11 +254,17 @@ def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]
     out.progress(f"L1: starting anvil on port {port}")
     l1.start()
     genesis_root = ZkState.genesis(memory_store().namespace("zk"), net.params.zk, net.zk_genesis)
-    validator = dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX].address
+    # The rollup's attesting set is the chain's genesis validators, weighted by voting power
+    # (DataAvailability checks > 2/3 of it); set changes do not reach L1 yet.
+    unit = net.params.staking.power_unit
+    validators: dict[str, int] = {
+        str(Web3.to_checksum_address(v.address)): int(v.bonded // unit)
+        for v in net.params.genesis_validators
+    } or {dev_accounts(DEV_VALIDATOR_INDEX + 1)[DEV_VALIDATOR_INDEX].address: 1}
     try:
         settings = RollupSettings(deposit_timeout=args.deposit_timeout_s)
         backing = sum(a.balances.get(0, 0) for a in net.zk_genesis.accounts)
-        deployment = l1.deploy(keys, genesis_root.root(), {validator: 1}, settings, backing)
+        deployment = l1.deploy(keys, genesis_root.root(), validators, settings, backing)
     except Exception:
         l1.stop()
         raise

@@ -40,6 +40,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from zkbraid import __version__
 from zkbraid.consensus.cometbft.proto.tendermint.abci import types_pb2 as abci
 from zkbraid.consensus.cometbft.proto.tendermint.crypto import keys_pb2
+from zkbraid.consensus.cometbft.proto.tendermint.types.validator_pb2 import BLOCK_ID_FLAG_COMMIT
 from zkbraid.consensus.engine import Application, FinalizedBlock, Misbehavior, ValidatorUpdate
 from zkbraid.errors import BraidError
 
@@ -394,11 +395,19 @@ class AbciApp:
 
     def _prepare_proposal(self, req: abci.RequestPrepareProposal) -> abci.ResponsePrepareProposal:
         with self._lock:
+            # the last commit's vote extensions: the validators' attestations (sequencer/
+            # attestations.py), put on chain by this proposal
+            extensions = [
+                (bytes(v.validator.address), bytes(v.vote_extension))
+                for v in req.local_last_commit.votes
+                if v.block_id_flag == BLOCK_ID_FLAG_COMMIT and v.vote_extension
+            ]
             txs = self._app.prepare_proposal(
                 self._next_height(),
                 time_ms(req.time),
                 list(req.txs),
                 misbehavior=misbehavior_of(req.misbehavior),
+                vote_extensions=extensions,
             )
             if self._byzantine is not None:
                 txs = self._corrupt(txs)  # TEST-ONLY (byzantine.py)
@@ -432,12 +441,21 @@ class AbciApp:
         return abci.ResponseProcessProposal(status=status)
 
     def _extend_vote(self, req: abci.RequestExtendVote) -> abci.ResponseExtendVote:
-        return abci.ResponseExtendVote(vote_extension=b"")  # attestations come here (issue 15)
+        """This validator's attestations of the bundled batches not yet attested."""
+        with self._lock:
+            extension = self._app.extend_vote(self._next_height())
+        return abci.ResponseExtendVote(vote_extension=extension)
 
     def _verify_vote_extension(
         self, req: abci.RequestVerifyVoteExtension
     ) -> abci.ResponseVerifyVoteExtension:
-        return abci.ResponseVerifyVoteExtension(status=abci.ResponseVerifyVoteExtension.ACCEPT)
+        """ACCEPT or REJECT (never UNKNOWN: CometBFT panics on it)."""
+        with self._lock:
+            ok = self._app.verify_vote_extension(
+                self._next_height(), bytes(req.validator_address), bytes(req.vote_extension)
+            )
+        status = abci.ResponseVerifyVoteExtension
+        return status(status=status.ACCEPT if ok else status.REJECT)
 
     # -- blocks ----------------------------------------------------------------------------
 

@@ -33,11 +33,12 @@ CONSENSUS_PARAMS: dict[str, Any] = {
     },
     "validator": {"pub_key_types": ["ed25519"]},
     "version": {"app": "0"},
-    "abci": {"vote_extensions_enable_height": "0"},
+    # vote extensions carry the validators' attestations (sequencer/attestations.py)
+    "abci": {"vote_extensions_enable_height": "1"},
 }
 """CometBFT v0.38's defaults (what `cometbft init` writes), spelled out so that every node's
-genesis is the same whatever wrote it. Vote extensions are off; enabling them (the
-data-availability attestations) is a change of this genesis."""
+genesis is the same whatever wrote it, but for vote extensions, on from height 1: they carry
+the data-availability attestations."""
 
 
 class HomeMismatch(RuntimeError):
