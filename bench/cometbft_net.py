@@ -21,14 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 from types import TracebackType
 
 import requests
 
 from zkbraid.consensus.cometbft.engine import COMETBFT
-from zkbraid.consensus.cometbft.settings import CometBftSettings, tune_config
+from zkbraid.consensus.cometbft.settings import CometBftSettings, set_config_keys, tune_config
 
 Overrides = dict[str, dict[str, str]]
 """Extra config.toml values (TOML literals) by section, written after the tuned ones."""
@@ -61,35 +60,6 @@ def describe(overrides: Overrides) -> str:
     return ", ".join(
         f"{k}={v.strip(chr(34))}" for sec in overrides.values() for k, v in sec.items()
     )
-
-
-_SECTION = re.compile(r"^\[([A-Za-z0-9_.]+)\]\s*$")
-_KEY = re.compile(r"^([A-Za-z0-9_]+)\s*=")
-
-
-def set_config_keys(path: Path, values: Overrides) -> None:
-    """Sets keys that config.toml already has, keeping everything else (as tune_config does).
-
-    Raises ValueError: a key is not in the file.
-    """
-    missing = {(sec, key) for sec, keys in values.items() for key in keys}
-    section = ""
-    out = []
-    for line in path.read_text().splitlines():
-        m = _SECTION.match(line)
-        if m:
-            section = m.group(1)
-        else:
-            k = _KEY.match(line)
-            if k and k.group(1) in values.get(section, {}):
-                line = f"{k.group(1)} = {values[section][k.group(1)]}"
-                missing.discard((section, k.group(1)))
-        out.append(line)
-    if missing:
-        raise ValueError(f"{path} has no {sorted(missing)}")
-    text = "\n".join(out) + "\n"
-    tomllib.loads(text)
-    path.write_text(text)
 
 
 def _die_with_parent() -> None:

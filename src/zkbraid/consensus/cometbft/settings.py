@@ -124,7 +124,15 @@ def tune_config(path: Path, settings: CometBftSettings, abci_address: str) -> No
 
     Raises ValueError: a key is not in the file (another CometBFT release).
     """
-    values = config_values(settings, abci_address)
+    set_config_keys(path, config_values(settings, abci_address))
+
+
+def set_config_keys(path: Path, values: dict[str, dict[str, str]]) -> None:
+    """Sets keys that config.toml already has (by section), keeping its comments and every
+    other line.
+
+    Raises ValueError: a key is not in the file (not the CometBFT release expected).
+    """
     missing = {(sec, key) for sec, keys in values.items() for key in keys}
     section = ""
     out = []
