@@ -1,6 +1,7 @@
 """Settlement's JSON-RPC methods (`braid_*`): what a submission agent posts to L1 for a batch —
 its records, proofs and roots, the fast chain's checkpoint, and the validators' attestation, as
-the chain recorded them (sequencer/attestations.py)."""
+the chain recorded them (sequencer/attestations.py) — and for a change of the validator set
+(`updateValidators`: the new set and the old set's signatures, sequencer/validator_sets.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 from zkbraid.api.jsonrpc import Params, hexb, param, quantity
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
+
+
+class ValidatorSetNotReady(NotFound):
+    """The validator set is not recorded, or not attested by the set it replaces yet."""
 
 
 class BatchNotReady(NotFound):
@@ -23,8 +28,10 @@ def build(node: NodeView) -> dict[str, Any]:
         """`submitBatch`'s arguments for market batch `batch` as L1 batch `l1Batch` (the
         rollup's `batchCount` when it is posted): its records, proofs and roots, and its
         committed attestation record — the fixed checkpoint and the validators' signatures,
-        ascending by signer (what DataAvailability.sol takes). The digest names the market
-        batch's index as the L1 index (sequencer/attestations.py), so `l1Batch` must equal it.
+        ascending by signer (what DataAvailability.sol takes), those of the members of the
+        validator set that attested it (`validatorSetNonce`: L1 must hold that set when the
+        batch is posted, `braid_getValidatorSet`). The digest names the market batch's index
+        as the L1 index (sequencer/attestations.py), so `l1Batch` must equal it.
 
         Raises BatchNotReady: not bundled, not attested yet (retry), no L1, another L1 or
         rollup than the chain's, or another L1 index.
@@ -52,7 +59,10 @@ def build(node: NodeView) -> dict[str, Any]:
             if batch is None or not batch.aggregated_by:
                 raise BatchNotReady(f"batch {index} is not bundled yet")
             record = state.attestations.record(index)
-            if record is None or not record.attested:
+            attesting_set = (
+                None if record is None else state.validator_sets.record(record.set_nonce)
+            )
+            if record is None or not record.attested or attesting_set is None:
                 signed = 0 if record is None else len(record.signatures)
                 raise BatchNotReady(
                     f"batch {index} is not attested yet ({signed} validator signatures, more"
@@ -92,10 +102,45 @@ def build(node: NodeView) -> dict[str, Any]:
             },
             "dataHash": hexb(record.data_hash),
             "attestedHeight": record.attested_height,
+            "validatorSetNonce": record.set_nonce,
             "attestations": [
                 {"validator": hexb(s.validator), "signature": hexb(s.signature)}
                 for s in record.signatures  # ascending by signer, as recorded
+                if attesting_set.stake_of(s.validator)  # L1 refuses a non-member's
             ],
         }
 
-    return {"braid_getBatchSubmission": batch_submission}
+    def validator_set(params: Params) -> dict[str, Any]:
+        """Validator set `nonce` (default: the current one) as L1's `updateValidators` takes
+        it: members ascending with their stakes, and the signatures of the set it replaces,
+        ascending by signer; `attested` once they hold more than 2/3 of that set's stake.
+        `current` is the newest nonce.
+
+        Raises ValidatorSetNotReady: no such set.
+        """
+        with node.lock:
+            sets = node.state.validator_sets
+            current = sets.nonce
+            raw = param(params, 0, "nonce", None)
+            nonce = current if raw is None else quantity(raw, "nonce")
+            record = sets.record(nonce)
+            if record is None:
+                raise ValidatorSetNotReady(
+                    f"validator set {nonce} is not recorded (the current set is {current})"
+                )
+        return {
+            "nonce": record.nonce,
+            "current": current,
+            "validators": [hexb(a) for a in record.validators],
+            "stakes": record.stakes,
+            "totalStake": record.total_stake,
+            "recordedHeight": record.recorded_height,
+            "attested": record.attested,
+            "attestedHeight": record.attested_height if record.attested else None,
+            "signatures": [
+                {"validator": hexb(s.validator), "stake": s.stake, "signature": hexb(s.signature)}
+                for s in record.signers
+            ],
+        }
+
+    return {"braid_getBatchSubmission": batch_submission, "braid_getValidatorSet": validator_set}

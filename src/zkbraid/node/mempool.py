@@ -61,8 +61,8 @@ class Mempool:
         self._staking_change: dict[bytes, int] = {}
         """The net ZKPoW each validator's pending bonds (+) and unbonds (−) add to its bond."""
         self._bonding_keys: set[bytes] = set()
-        self._attesting: set[tuple[int, bytes]] = set()
-        """(batch, validator) of every pending Attest's signatures."""
+        self._attesting: set[tuple[str, int, bytes]] = set()
+        """("batch" or "set", index, validator) of every pending Attest's signatures."""
 
     # -- admission -------------------------------------------------------------------------
 
@@ -170,14 +170,17 @@ class Mempool:
                 self._bonding_keys.add(tx.consensus_key)
 
     def _admit_attest(self, state: SequencerState, tx: Attest) -> None:
-        pairs = {(batch, v) for batch, signed in tx.entries for v, _ in signed}
+        pairs = {("batch", batch, v) for batch, signed in tx.entries for v, _ in signed}
+        pairs |= {("set", nonce, v) for nonce, signed in tx.sets for v, _ in signed}
         pending = sorted(pairs & self._attesting)
         if pending:
-            batch, validator = pending[0]
+            kind, index, validator = pending[0]
+            what = "batch" if kind == "batch" else "validator set"
             raise AlreadyKnown(
-                f"a signature of batch {batch} by 0x{validator.hex()} is already pending"
+                f"a signature of {what} {index} by 0x{validator.hex()} is already pending"
             )
         state.attestations.check(tx, state.staking)
+        state.validator_sets.check(tx.sets)
         self._attesting |= pairs
 
     def _admit_zk(self, state: SequencerState, genesis: Genesis, tx: ZkTransaction) -> None:

@@ -4,13 +4,16 @@ chain (sequencer/attestations.py has the records and the rules).
 It extends the sequencer transactions (market/transactions.py 0x01–0x02, market/market_txs.py
 0x03–0x06, staking/transactions.py 0x07–0x08) the same way: one type byte, then RLP.
 
-    0x09 Attest  [[batch, [[validator (20), signature (65)] …]] …]
+    0x09 Attest  [[[batch, [[validator (20), signature (65)] …]] …],
+                  [[set nonce, [[validator (20), signature (65)] …]] …]]
 
-`batch` is a market batch's index (big-endian, no leading zero, zero as the empty string); each
-signature is r ‖ s ‖ v over the batch's EIP-712 attestation digest (settlement/l1_contracts.py
-`attestation_digest`). It needs no signature of its own: each entry is self-authenticating, so
-anyone may submit it, and the proposer makes one from the vote extensions of the last commit.
-A validator's vote extension carries its own signatures as RLP [[batch, signature] …].
+`batch` is a market batch's index, `set nonce` a validator set's (big-endian, no leading zero,
+zero as the empty string); each signature is r ‖ s ‖ v over the batch's EIP-712 attestation
+digest (settlement/l1_contracts.py `attestation_digest`) or the set's `validator_set_digest`
+(sequencer/validator_sets.py). Either list may be empty, not both. It needs no signature of its
+own: each entry is self-authenticating, so anyone may submit it, and the proposer makes one from
+the vote extensions of the last commit. A validator's vote extension carries its own signatures
+as RLP [[[batch, signature] …], [[set nonce, signature] …]] (empty bytes: none).
 """
 
 from __future__ import annotations
@@ -30,19 +33,41 @@ MAX_BATCHES = 1024
 on what decoding allocates."""
 
 
+Entries = tuple[tuple[int, tuple[tuple[bytes, bytes], ...]], ...]
+"""(batch or set nonce, ((validator, signature) …)) …"""
+
+
+def _encode_entries(entries: Entries) -> list[object]:
+    return [[index, [[v, sig] for v, sig in signed]] for index, signed in entries]
+
+
 @dataclass(frozen=True)
 class Attest:
-    """Signatures of batches' attestation digests: (batch, ((validator, signature) …)) …"""
+    """Signatures of batches' attestation digests (`entries`) and of validator sets' digests
+    (`sets`)."""
 
-    entries: tuple[tuple[int, tuple[tuple[bytes, bytes], ...]], ...]
+    entries: Entries
+    sets: Entries = ()
 
     def encode(self) -> bytes:
-        body = [[batch, [[v, sig] for v, sig in signed]] for batch, signed in self.entries]
+        body = [_encode_entries(self.entries), _encode_entries(self.sets)]
         return bytes([ATTEST]) + bytes(rlp.encode(body))
 
     @property
     def signatures(self) -> int:
-        return sum(len(signed) for _, signed in self.entries)
+        return sum(len(signed) for _, signed in (*self.entries, *self.sets))
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A validator's own signatures in its vote: (batch, signature) … and (set nonce,
+    signature) …"""
+
+    batches: tuple[tuple[int, bytes], ...] = ()
+    sets: tuple[tuple[int, bytes], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.batches or self.sets)
 
 
 def _uint(item: object, what: str) -> int:
@@ -59,11 +84,17 @@ def _bytes(item: object, size: int, what: str) -> bytes:
     return item
 
 
-def _list(item: object, what: str, most: int) -> list[object]:
+def _list(item: object, what: str, most: int, least: int = 1) -> list[object]:
     if not isinstance(item, list):
         raise MalformedSequencerTx(f"{what} is a list")
-    if not 1 <= len(item) <= most:
-        raise MalformedSequencerTx(f"{what} holds 1 to {most} entries, not {len(item)}")
+    if not least <= len(item) <= most:
+        raise MalformedSequencerTx(f"{what} holds {least} to {most} entries, not {len(item)}")
+    return item
+
+
+def _pair(item: object, what: str) -> list[object]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise MalformedSequencerTx(what)
     return item
 
 
@@ -74,53 +105,78 @@ def _rlp(payload: bytes, what: str) -> object:
         raise MalformedSequencerTx(f"bad RLP in {what}: {e}") from None
 
 
+def _decode_entries(item: object, what: str) -> Entries:
+    entries = []
+    for entry in _list(item, what, MAX_BATCHES, least=0):
+        index_item, signed_item = _pair(
+            entry, f"an entry of {what} is [index, [[validator, signature] …]]"
+        )
+        index = _uint(index_item, "the index")
+        signed = []
+        for pair in _list(signed_item, f"{what} {index}'s signatures", MAX_SIGNERS):
+            validator, signature = _pair(pair, "a signature entry is [validator, signature]")
+            signed.append(
+                (
+                    _bytes(validator, 20, "a validator address"),
+                    _bytes(signature, SIGNATURE_BYTES, "a signature"),
+                )
+            )
+        entries.append((index, tuple(signed)))
+    return tuple(entries)
+
+
 def decode_attest(payload: bytes) -> Attest:
     """Decodes an Attest (type 0x09).
 
-    Raises MalformedSequencerTx: another type, bad RLP, empty or oversized lists, wrong sizes.
+    Raises MalformedSequencerTx: another type, bad RLP, no entry at all, oversized lists, wrong
+    sizes.
     """
     if payload[:1] != bytes([ATTEST]):
         raise MalformedSequencerTx("not an Attest transaction")
-    entries = []
-    for entry in _list(_rlp(payload[1:], "an Attest"), "an Attest", MAX_BATCHES):
-        if not isinstance(entry, list) or len(entry) != 2:
-            raise MalformedSequencerTx("an Attest entry is [batch, [[validator, signature] …]]")
-        batch = _uint(entry[0], "the batch")
-        signed = []
-        for pair in _list(entry[1], f"batch {batch}'s signatures", MAX_SIGNERS):
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise MalformedSequencerTx("a signature entry is [validator, signature]")
-            signed.append(
-                (
-                    _bytes(pair[0], 20, "a validator address"),
-                    _bytes(pair[1], SIGNATURE_BYTES, "a signature"),
-                )
-            )
-        entries.append((batch, tuple(signed)))
-    return Attest(tuple(entries))
+    batches, sets = _pair(
+        _rlp(payload[1:], "an Attest"), "an Attest is [[batch entries …], [set entries …]]"
+    )
+    attest = Attest(_decode_entries(batches, "batch"), _decode_entries(sets, "validator set"))
+    if not attest.entries and not attest.sets:
+        raise MalformedSequencerTx("an Attest names no batch and no validator set")
+    return attest
 
 
-def encode_extension(signed: list[tuple[int, bytes]]) -> bytes:
-    """A validator's vote extension: its signatures as RLP [[batch, signature] …] (empty: none)."""
-    return bytes(rlp.encode([[batch, sig] for batch, sig in signed])) if signed else b""
+def _encode_pairs(pairs: tuple[tuple[int, bytes], ...]) -> list[object]:
+    return [[index, sig] for index, sig in pairs]
 
 
-def decode_extension(extension: bytes, most: int) -> list[tuple[int, bytes]]:
-    """The (batch, signature) pairs of a vote extension (none for an empty one), at most
-    `most`, each batch once.
+def encode_extension(extension: Extension) -> bytes:
+    """A validator's vote extension: RLP [[[batch, signature] …], [[set nonce, signature] …]]
+    (empty bytes: no signature)."""
+    if not extension:
+        return b""
+    return bytes(rlp.encode([_encode_pairs(extension.batches), _encode_pairs(extension.sets)]))
+
+
+def _decode_pairs(item: object, what: str, most: int) -> tuple[tuple[int, bytes], ...]:
+    out: list[tuple[int, bytes]] = []
+    seen: set[int] = set()
+    for entry in _list(item, f"a vote extension's {what}s", most, least=0):
+        index_item, signature = _pair(entry, f"a vote extension entry is [{what}, signature]")
+        index = _uint(index_item, f"the {what}")
+        if index in seen:
+            raise MalformedSequencerTx(f"a vote extension names {what} {index} twice")
+        seen.add(index)
+        out.append((index, _bytes(signature, SIGNATURE_BYTES, "a signature")))
+    return tuple(out)
+
+
+def decode_extension(extension: bytes, most: int) -> Extension:
+    """The signatures of a vote extension (none for an empty one), at most `most` batches and
+    `most` sets, each once.
 
     Raises MalformedSequencerTx.
     """
     if not extension:
-        return []
-    out: list[tuple[int, bytes]] = []
-    seen: set[int] = set()
-    for pair in _list(_rlp(extension, "a vote extension"), "a vote extension", most):
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise MalformedSequencerTx("a vote extension entry is [batch, signature]")
-        batch = _uint(pair[0], "the batch")
-        if batch in seen:
-            raise MalformedSequencerTx(f"a vote extension names batch {batch} twice")
-        seen.add(batch)
-        out.append((batch, _bytes(pair[1], SIGNATURE_BYTES, "a signature")))
-    return out
+        return Extension()
+    batches, sets = _pair(
+        _rlp(extension, "a vote extension"),
+        "a vote extension is [[batch, signature] …], [[set, signature] …]]",
+    )
+    return Extension(_decode_pairs(batches, "batch", most), _decode_pairs(sets, "set", most))

@@ -32,7 +32,9 @@ address); `validator` is a validator with voting power, not jailed (`NotAValidat
 signed `b` before, nor twice in the transaction (`DuplicateAttestation`). The whole transaction
 is refused at its first broken rule, changing nothing. Otherwise the signers join the record,
 and the batch is **attested** once its signers hold more than 2/3 of the set's voting power
-(staking/state.py), at that block; no signature joins it afterwards.
+(staking/state.py) and every earlier batch is attested, at that block; no signature joins it
+afterwards. The record keeps the nonce of the validator set of that block
+(sequencer/validator_sets.py, which has the Attest's signatures of validator sets).
 """
 
 from __future__ import annotations
@@ -116,6 +118,9 @@ class AttestationRecord(Record):
     """Ascending by validator address, as DataAvailability.sol takes them."""
     attested: Flag = False
     attested_height: U64 = 0
+    set_nonce: U64 = 0
+    """The validator set of the block that attested it (sequencer/validator_sets.py): L1 must
+    hold that set when the batch is posted, with the signatures of its members."""
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -285,20 +290,23 @@ class Attestations:
             out.append((record, new))
         return out
 
-    def apply(self, tx: Attest, staking: Staking, height: int) -> None:
-        """Adds an Attest's signers to their batches' records in block `height`; a batch whose
-        signers now hold more than 2/3 of the voting power is attested.
-
-        Raises what `check` raises, before changing anything.
+    def apply(self, tx: Attest, staking: Staking, height: int, *, set_nonce: int = 0) -> None:
+        """Adds an Attest's batch signers to their records in block `height`, whose validator
+        set is set `set_nonce` (sequencer/validator_sets.py). Raises what `check` raises,
+        before changing anything. Batches are attested in order:
+        the oldest pending batch is attested once its signers hold more than 2/3 of the voting
+        power, then the next one if its signers do too, and so on — so the sets that attest
+        successive batches never go back, and an agent can bring L1 to each in turn.
         """
         for record, new in self.check(tx, staking):
             current = self.record(record.batch)
             assert current is not None
             signatures = sorted([*current.signatures, *new], key=lambda s: s.validator)
-            updated = replace(current, signatures=signatures)
-            if has_quorum(signed_power(staking, updated.signatures), staking.total_power):
-                updated = replace(updated, attested=True, attested_height=height)
-            self._save(updated)
+            self._save(replace(current, signatures=signatures))
+        for record in self.pending():
+            if not has_quorum(signed_power(staking, record.signatures), staking.total_power):
+                break
+            self._save(replace(record, attested=True, attested_height=height, set_nonce=set_nonce))
 
 
 def check_signer(

@@ -5,11 +5,12 @@ Every part lives in its own namespace of one `KVStore` whose writes are buffered
 nothing is durable until the node commits the block. The app hash commits each part once:
 `keccak(zk root ‖ fast root ‖ sequencer root)`, the sequencer root being
 `keccak(ZKPoW root ‖ market root ‖ bridge root ‖ hybrid root ‖ staking root ‖ attestations
-root)` (a proof's
+root ‖ validator sets root)` (a proof's
 acceptance is recorded in the market's job; observed L1 deposits in the bridge,
 settlement/deposits.py; what passes between the two chains in the hybrid, sequencer/hybrid.py;
 the validators and their bonds in staking, staking/state.py; the batches' data-availability
-attestations in sequencer/attestations.py).
+attestations in sequencer/attestations.py; the numbered validator sets L1 follows in
+sequencer/validator_sets.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.sequencer.attestations import Attestations
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.hybrid import Hybrid
+from zkbraid.sequencer.validator_sets import ValidatorSets
 from zkbraid.settlement.deposits import Bridge
 from zkbraid.staking.state import Staking
 from zkbraid.zk.state import ZkState
@@ -72,11 +74,18 @@ class SequencerState:
             kv.namespace("attest"),
             kv.namespace("attest.live"),
         )
+        self.validator_sets = ValidatorSets(
+            params.l1,
+            kv.namespace("valset.trie"),
+            kv.namespace("valset"),
+            kv.namespace("valset.live"),
+        )
         if create:
             self.zk = ZkState.genesis(zk_kv, params.zk, genesis.zk)
             for address, amount in params.zkpow_alloc:
                 self.zkpow.credit(address, amount)
             self.staking.genesis(params.genesis_validators)
+            self.validator_sets.genesis(self.staking)
         else:
             self.zk = ZkState.load(zk_kv, params.zk)
         self.head = head
@@ -107,6 +116,7 @@ class SequencerState:
         self.hybrid.reload()
         self.staking.reload()
         self.attestations.reload()
+        self.validator_sets.reload()
         self.zk = ZkState.load(self.kv.namespace("zk"), self._genesis.params.zk)
         self.head = head
         self.chain_heads = dict(chain_heads)
@@ -121,7 +131,7 @@ class SequencerState:
 
     def sequencer_root(self) -> bytes:
         """The sequencer's own state: ZKPoW balances, the proving market, the bridge, the
-        hybrid, the validators, the attestations."""
+        hybrid, the validators, the attestations, the validator sets."""
         roots = [
             self.zkpow.root,
             self.market.root,
@@ -129,6 +139,7 @@ class SequencerState:
             self.hybrid.root,
             self.staking.root,
             self.attestations.root,
+            self.validator_sets.root,
         ]
         return bytes(keccak(b"".join(roots)))
 

@@ -1,10 +1,10 @@
 """The sequencer's block transition, read as its specification (after EELS's
 `state_transition`): validate the block's header, apply its body transaction by transaction,
 run the proving market's step, then the staking step (the slashes of the evidence the block's
-marker carries, the unbondings that mature, the validator set's updates), record the batches
-bundled by now for the validators' attestations (with the parent's checkpoint,
-sequencer/attestations.py), compute the header,
-and compare it with the header the block was given, if any.
+marker carries, the unbondings that mature, the validator set's updates and, when the set
+changed, its next record for L1, sequencer/validator_sets.py), record the batches bundled by
+now for the validators' attestations (with the parent's checkpoint, sequencer/attestations.py),
+compute the header, and compare it with the header the block was given, if any.
 
     state_transition(state, genesis, block, claimed) -> BlockResult
 
@@ -91,7 +91,7 @@ def state_transition(
     previous = ZERO_HASH if state.head is None else state.head.hash
     outcome = state.market.on_block(block.height, previous, block.time_ms)
     track_roots(state, block.height)
-    slashed, updates = staking_step(state, extra.evidence, block.time_ms)
+    slashed, updates = staking_step(state, extra.evidence, block.time_ms, block.height)
     state.attestations.record_bundled(state.market, checkpoint, block.height)
     header = make_header(state, chain, block, receipts)
     if claimed is not None:
@@ -111,13 +111,17 @@ def parent_checkpoint(state: SequencerState) -> Checkpoint:
 
 
 def staking_step(
-    state: SequencerState, evidence: Sequence[Evidence], time_ms: int
+    state: SequencerState, evidence: Sequence[Evidence], time_ms: int, height: int
 ) -> tuple[list[Slash], list[ValidatorUpdate]]:
     """The staking step of every block, after the market's: each piece of evidence slashes
     its validator (once), then the unbondings matured by the block's time are paid out, and the
-    set's changes are the block's validator updates (staking/state.py)."""
+    set's changes are the block's validator updates (staking/state.py); a changed set is
+    recorded as the next validator set for L1 (sequencer/validator_sets.py)."""
     slashed = [s for e in evidence if (s := state.staking.slash(e.validator, e)) is not None]
-    return slashed, state.staking.end_block(time_ms)
+    updates = state.staking.end_block(time_ms)
+    if updates:
+        state.validator_sets.record_change(state.staking, height)
+    return slashed, updates
 
 
 # -- the ZK chain ----------------------------------------------------------------------------
@@ -287,7 +291,10 @@ def apply_sequencer_transaction(
         state.staking.apply(tx, block.height, block.time_ms)
         return None
     if isinstance(tx, Attest):
-        state.attestations.apply(tx, state.staking, block.height)
+        sets = state.validator_sets.check(tx.sets)  # both checked before either changes
+        nonce = state.validator_sets.nonce
+        state.attestations.apply(tx, state.staking, block.height, set_nonce=nonce)
+        state.validator_sets.apply(sets, block.height)
         return None
     raise TypeError(type(tx))
 

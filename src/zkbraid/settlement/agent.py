@@ -8,6 +8,13 @@ validators' attestation, `braid_getBatchSubmission`), simulates `submitBatch` fr
 address first (so it never pays gas for a batch another agent posted, or outside its slot), then
 sends it with an explicit gas limit (the pairing precompile fails silently when short of gas).
 A batch whose L1 transaction is reorged out is simply posted again: the rollup's root did not move.
+
+Validator sets: the chain numbers every change of its bonded set (sequencer/validator_sets.py),
+and a batch's attestation names the set that made it (`validatorSetNonce`). Before posting a
+batch the agent brings the rollup to that set, posting each attested set in turn with
+`updateValidators` (the new set, signed by more than 2/3 of the set it replaces); while no
+attested batch waits, it brings the rollup to the newest attested set, so L1 follows the chain
+even when no batch is due. A set posted by another agent first is simply skipped.
 """
 
 from __future__ import annotations
@@ -35,6 +42,17 @@ from zkbraid.settlement.l1_contracts import (
 
 class NotSubmitted(RuntimeError):
     """The rollup refused the batch for a reason other than the slot (named by its error)."""
+
+
+@dataclass(frozen=True)
+class SetPosted:
+    """A validator set the agent installed on L1."""
+
+    nonce: int
+    validators: int
+    signatures: int
+    l1_tx: str
+    gas_used: int
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,61 @@ class SubmissionAgent:
                 return (index, l1_index) if batch["aggregatedBy"] else None
             index += 1
 
+    def l1_set_nonce(self) -> int:
+        return int(self.rollup.functions.validatorSetNonce().call())
+
+    def sync_validators(self, target: int | None = None) -> list[SetPosted]:
+        """Installs on L1 the chain's attested validator sets after the rollup's, in order, up
+        to set `target` (None: the newest attested); stops at the first set not attested yet.
+
+        Raises NotSubmitted: the rollup refuses a set for another reason than a race.
+        """
+        posted: list[SetPosted] = []
+        while True:
+            l1_nonce = self.l1_set_nonce()
+            if target is not None and l1_nonce >= target:
+                return posted
+            try:
+                update = self.client.rpc.call("braid_getValidatorSet", l1_nonce + 1)
+            except RpcError as e:
+                if e.name == "ValidatorSetNotReady":
+                    return posted  # L1 holds the chain's newest set
+                raise
+            if not update["attested"]:
+                return posted  # its predecessor's signatures are still coming in
+            signed = [(_b(s["validator"]), _b(s["signature"])) for s in update["signatures"]]
+            call = self.rollup.functions.updateValidators(
+                [Web3.to_checksum_address(v) for v in update["validators"]],
+                update["stakes"],
+                order_signatures(signed),
+            )
+            gas = 120_000 + 50_000 * len(update["validators"]) + 10_000 * len(signed)
+            try:
+                call.call({"from": self.address, "gas": gas})
+            except (ContractCustomError, ContractLogicError) as e:
+                if self.l1_set_nonce() > l1_nonce:
+                    continue  # another agent installed it first
+                name = revert_name(self.artifact, e)
+                raise NotSubmitted(
+                    f"the rollup refuses validator set {l1_nonce + 1}: {name}"
+                ) from None
+            receipt = self._send(call, gas)
+            if receipt["status"] != 1:
+                continue  # lost a race in the same L1 block: look again
+            done = SetPosted(
+                l1_nonce + 1,
+                len(update["validators"]),
+                len(signed),
+                "0x" + bytes(receipt["transactionHash"]).hex(),
+                int(receipt["gasUsed"]),
+            )
+            posted.append(done)
+            self.progress(
+                f"installed validator set {done.nonce} on L1 ({done.validators} validators,"
+                f" signed by {done.signatures} of the previous set, {done.gas_used:,} gas):"
+                f" {done.l1_tx}"
+            )
+
     def submit(self, market_batch: int, l1_batch: int) -> Posted | None:
         """Posts a batch if the rollup would take it from this agent now (None: not attested
         yet, not its slot yet, or another agent was first).
@@ -107,8 +180,21 @@ class SubmissionAgent:
             sub = self.client.rpc.call("braid_getBatchSubmission", market_batch, l1_batch)
         except RpcError as e:
             if e.name == "BatchNotReady":
-                return None  # bundled, not yet attested by the validators: look again
+                # bundled, not yet attested by the validators: look again; meanwhile L1 may
+                # take the newest set (a batch attested later names that set or a newer one)
+                self.sync_validators()
+                return None
             raise
+        set_nonce = int(sub.get("validatorSetNonce", 0))
+        self.sync_validators(set_nonce)
+        l1_nonce = self.l1_set_nonce()
+        if l1_nonce < set_nonce:
+            return None  # L1 does not hold the attesting set yet (its signatures are coming)
+        if l1_nonce > set_nonce:
+            raise NotSubmitted(
+                f"L1 holds validator set {l1_nonce}, newer than set {set_nonce} that attested"
+                f" batch {market_batch}: the rollup would refuse its signatures"
+            )
         signed = [(_b(a["validator"]), _b(a["signature"])) for a in sub["attestations"]]
         cp = sub["checkpoint"]
         batch = encode_batch(
@@ -153,6 +239,7 @@ class SubmissionAgent:
         while not stop() and (count is None or len(posted) < count):
             ready = self.next_batch()
             if ready is None:
+                self.sync_validators()
                 if exit_when_idle:
                     break
                 time.sleep(poll_s)

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import rlp
 
 from tests.unit.node.test_app import T0, fast_transfer, run_block, zk_transfer
 from zkbraid.config import L1Params
@@ -37,6 +38,7 @@ from zkbraid.node.devnet import (
 from zkbraid.sequencer.attest_tx import (
     ATTEST,
     Attest,
+    Extension,
     decode_attest,
     decode_extension,
     encode_extension,
@@ -281,16 +283,20 @@ def test_attest_round_trips_and_malformed_ones_are_refused() -> None:
     tx = _attest((0, [pre.sig(9, 0), pre.sig(8, 0)]), (1, [pre.sig(7, 1)]))
     raw = tx.encode()
     assert raw[0] == ATTEST and decode_attest(raw) == tx and tx.signatures == 3
-    import rlp
+    sets = Attest((), ((1, (pre.sig(9, 0),)),))
+    assert decode_attest(sets.encode()) == sets and sets.signatures == 1
 
-    for body in (
-        [],  # no batch
+    for entries in (
         [[0, []]],  # a batch without signatures
         [[b"\x00", [[ADDR[9], b"\x01" * 65]]]],  # a non-canonical batch
         [[0, [[ADDR[9][:19], b"\x01" * 65]]]],  # a short address
         [[0, [[ADDR[9], b"\x01" * 64]]]],  # a short signature
         [[0]],
     ):
+        for body in ([entries, []], [[], entries]):
+            with pytest.raises(MalformedSequencerTx):
+                decode_attest(bytes([ATTEST]) + rlp.encode(body))
+    for body in ([], [[], []], [[[0, [[ADDR[9], b"\x01" * 65]]]]]):  # nothing; not a pair
         with pytest.raises(MalformedSequencerTx):
             decode_attest(bytes([ATTEST]) + rlp.encode(body))
     with pytest.raises(MalformedSequencerTx):
@@ -298,13 +304,20 @@ def test_attest_round_trips_and_malformed_ones_are_refused() -> None:
 
 
 def test_vote_extension_encoding() -> None:
-    signed = [(0, b"\x01" * 65), (3, b"\x02" * 65)]
-    assert decode_extension(encode_extension(signed), 32) == signed
-    assert encode_extension([]) == b"" and decode_extension(b"", 32) == []
+    signed = ((0, b"\x01" * 65), (3, b"\x02" * 65))
+    for ext in (Extension(signed), Extension((), signed), Extension(signed, signed[:1])):
+        assert decode_extension(encode_extension(ext), 32) == ext
+    assert encode_extension(Extension()) == b"" and decode_extension(b"", 32) == Extension()
     with pytest.raises(MalformedSequencerTx):
-        decode_extension(encode_extension(signed), 1)  # over the cap
+        decode_extension(encode_extension(Extension(signed)), 1)  # over the cap
     with pytest.raises(MalformedSequencerTx):
-        decode_extension(encode_extension([(0, b"\x01" * 65), (0, b"\x02" * 65)]), 32)
+        decode_extension(encode_extension(Extension((), signed)), 1)  # sets too
+    twice = ((0, b"\x01" * 65), (0, b"\x02" * 65))
+    for ext in (Extension(twice), Extension((), twice)):
+        with pytest.raises(MalformedSequencerTx):
+            decode_extension(encode_extension(ext), 32)
+    with pytest.raises(MalformedSequencerTx):
+        decode_extension(rlp.encode([[0, b"\x01" * 65]]), 32)  # not [batches, sets]
 
 
 # -- through the in-process app -----------------------------------------------------------------
@@ -358,7 +371,7 @@ def test_the_solo_validator_attests_a_bundled_batch(tmp_path: Path) -> None:
     assert head is not None and record.ledger_height == 1  # the bundling block's parent
     assert record.ledger_app_hash == app.store.header(1).app_hash  # type: ignore[union-attr]
     # the node's own vote extension signs it; with no votes its proposal carries that
-    ext = decode_extension(app.extend_vote(3), 32)
+    ext = decode_extension(app.extend_vote(3), 32).batches
     assert [b for b, _ in ext] == [0]
     proposal = run_block(app, clock(150), [])
     assert _attest_in(proposal) == _attest((0, [(ADDR[9], ext[0][1])]))
@@ -375,7 +388,7 @@ def _extension(app: BraidApp, who: int, batch: int = 0) -> tuple[bytes, bytes]:
     assert record is not None
     sig = sign_digest(KEYS[who], app.state.attestations.digest(record))[1]
     caddr = consensus_address(consensus_public_key(dev_consensus_seed(who)))
-    return caddr, encode_extension([(batch, sig)])
+    return caddr, encode_extension(Extension(((batch, sig),)))
 
 
 def test_four_validators_two_extensions_do_not_attest_three_do(tmp_path: Path) -> None:
@@ -397,7 +410,7 @@ def test_four_validators_two_extensions_do_not_attest_three_do(tmp_path: Path) -
     height += 1
     three = app.prepare_proposal(height, clock(150), [], vote_extensions=votes)
     assert _attest_in(three) == decode_attest(
-        _attest((0, [(ADDR[7], decode_extension(votes[2][1], 1)[0][1])])).encode()
+        _attest((0, [(ADDR[7], decode_extension(votes[2][1], 1).batches[0][1])])).encode()
     )
     app.finalize_block(height, clock.t, three)
     app.commit()
@@ -419,7 +432,7 @@ def test_vote_extensions_that_are_not_their_validators_are_refused(tmp_path: Pat
     assert not app.verify_vote_extension(3, caddr8, ext9)  # 9's signature as 8's vote
     assert not app.verify_vote_extension(3, b"\x01" * 20, ext9)  # not a validator
     assert not app.verify_vote_extension(3, caddr9, b"\xff\x00")  # garbage
-    unknown = encode_extension([(5, decode_extension(ext9, 1)[0][1])])
+    unknown = encode_extension(Extension(((5, decode_extension(ext9, 1).batches[0][1]),)))
     assert not app.verify_vote_extension(3, caddr9, unknown)  # no such batch
     # a proposer skips what does not verify: nothing to put on chain, no block due
     bad = [(caddr8, ext9), (b"\x01" * 20, ext9)]
