@@ -164,7 +164,21 @@ def build(node: NodeView) -> dict[str, Any]:
         index = quantity(param(params, 0, "batch"), "batch")
         with node.lock:
             b = node.state.market.batch(index)
-            return None if b is None else batch_json(b)
+            if b is None:
+                return None
+            shown = batch_json(b)
+            record = node.state.attestations.record(index)
+            shown["attestation"] = (
+                None
+                if record is None
+                else {
+                    "signers": len(record.signatures),
+                    "attested": record.attested,
+                    "attestedHeight": record.attested_height if record.attested else None,
+                    "validatorSetNonce": record.set_nonce if record.attested else None,
+                }
+            )
+            return shown
 
     def get_aggregation_job(params: Params) -> dict[str, Any]:
         """What an aggregator bundles: the batch's proofs in order with their roots, and each

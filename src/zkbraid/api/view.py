@@ -83,8 +83,3 @@ class NodeView(Protocol):
     def l1_status(self) -> L1Status | None:
         """None: the node does not follow L1."""
         ...
-
-    def attest(self, digest: bytes) -> tuple[bytes, bytes] | None:
-        """(validator address, 65-byte signature) of a batch attestation digest by this node's
-        validator key (None: the node has none)."""
-        ...

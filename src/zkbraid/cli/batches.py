@@ -1,4 +1,6 @@
-"""`braid batches [--follow]`: the ZK chain's batches, from open to settled on L1."""
+"""`braid batches [--follow]`: the ZK chain's batches, from open to settled on L1:
+open → closed → aggregating → bundled → attested (more than 2/3 of the validators signed its
+data, sequencer/attestations.py) → settled (L1 took it)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ def _state(batch: dict[str, Any], settled_txs: int) -> str:
     if batch["count"] and batch["start"] + batch["count"] <= settled_txs and batch["closed"]:
         return "settled"
     if batch["aggregatedBy"]:
-        return "bundled"
+        attestation = batch.get("attestation") or {}
+        return "attested" if attestation.get("attested") else "bundled"
     if batch["aggregating"]:
         return "aggregating"
     return "closed" if batch["closed"] else "open"
@@ -25,8 +28,15 @@ def _line(batch: dict[str, Any], settled_txs: int) -> str:
     return (
         f"batch {batch['index']:>4}  {_state(batch, settled_txs):<11}  txs {batch['start']}..{end}"
         f" ({batch['count']}, {batch['proven']} proven)  fees {batch['fees']}"
-        f"  bundle {batch['bundleHash'] or '-'}"
+        f"  bundle {batch['bundleHash'] or '-'}{_signers(batch)}"
     )
+
+
+def _signers(batch: dict[str, Any]) -> str:
+    attestation = batch.get("attestation")
+    if not attestation or not attestation["signers"]:
+        return ""
+    return f"  signed by {attestation['signers']}"
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
@@ -62,7 +72,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`braid batches`."""
     b = sub.add_parser(
-        "batches", help="the ZK chain's batches: open, closed, bundled, settled on L1"
+        "batches", help="the ZK chain's batches: open, closed, bundled, attested, settled on L1"
     )
     b.add_argument("--follow", action="store_true", help="keep printing changes (Ctrl-C stops)")
     b.add_argument("--poll-ms", type=int, default=1000, help="how often to look with --follow")

@@ -40,7 +40,6 @@ from zkbraid.node.network import NetworkSpec, node_json
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.state import SequencerState
-from zkbraid.settlement.l1_contracts import sign_digest
 from zkbraid.settlement.l1_follower import L1Follower
 from zkbraid.zk.genesis import ZkGenesis
 
@@ -161,10 +160,6 @@ class Node:
 
     def pending_count(self) -> int:
         return self.engine.pending_count()
-
-    def attest(self, digest: bytes) -> tuple[bytes, bytes] | None:
-        key = self.config.validator_key
-        return None if key is None else sign_digest(key, digest)
 
     def l1_status(self) -> L1Status | None:
         if self.l1 is None:

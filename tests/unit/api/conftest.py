@@ -82,9 +82,6 @@ class AppView:
     def l1_status(self) -> L1Status | None:
         return None
 
-    def attest(self, digest: bytes) -> tuple[bytes, bytes] | None:
-        return None
-
 
 def methods(view: AppView) -> dict[str, Callable[[list[Any]], Any]]:
     """Every method the view serves of the namespaces these tests read."""
