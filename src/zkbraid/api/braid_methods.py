@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from zkbraid import __version__
-from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity, submits
 from zkbraid.api.market_methods import job_json, market_now
 from zkbraid.api.receipts_json import header_json, record_json, zk_tx_json
 from zkbraid.api.view import NodeView
@@ -173,6 +173,7 @@ def build(node: NodeView) -> dict[str, Any]:
     def get_transaction(params: Params) -> dict[str, Any] | None:
         return tx_status(node, hex_bytes(param(params, 0, "hash"), "hash", 32))
 
+    @submits
     def faucet(params: Params) -> str:
         address = hex_bytes(param(params, 0, "address"), "address", 20)
         tx = Faucet(address=address, salt=os.urandom(16))
@@ -183,6 +184,7 @@ def build(node: NodeView) -> dict[str, Any]:
         with node.lock:
             return str(node.state.zkpow.balance(address))
 
+    @submits
     def send_envelope(params: Params) -> str:
         raw = hex_bytes(param(params, 0, "envelope"), "envelope")
         return hexb(node.submit(raw))

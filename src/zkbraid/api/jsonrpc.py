@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from zkbraid.errors import BraidError, MalformedInput
 
@@ -18,6 +18,20 @@ INTERNAL_ERROR = -32603
 Params = list[Any]
 SyncMethod = Callable[[Params], Any]
 AsyncMethod = Callable[[Params], Awaitable[Any]]
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def submits(method: M) -> M:
+    """Marks a method that hands a transaction to the consensus engine. Under an engine whose
+    submission waits on another process (CometBFT's `broadcast_tx_sync`, a few milliseconds of
+    HTTP), the server runs such methods on worker threads, so the event loop keeps serving
+    other requests meanwhile (api/server.py)."""
+    method.submits = True  # type: ignore[attr-defined]
+    return method
+
+
+def is_submission(method: Callable[..., Any]) -> bool:
+    return bool(getattr(method, "submits", False))
 
 
 class InvalidParams(MalformedInput):

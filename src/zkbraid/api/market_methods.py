@@ -13,7 +13,7 @@ import time
 from dataclasses import fields
 from typing import Any
 
-from zkbraid.api.jsonrpc import Params, camel, hex_bytes, hexb, param, quantity
+from zkbraid.api.jsonrpc import Params, camel, hex_bytes, hexb, param, quantity, submits
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
 from zkbraid.ledger.envelope import TxKind, unwrap, wrap
@@ -218,6 +218,7 @@ def build(node: NodeView) -> dict[str, Any]:
                 "entries": entries,
             }
 
+    @submits
     def send_market_tx(params: Params) -> str:
         """Submits a market transaction (market/market_txs.py encodings, types 0x03–0x06)."""
         raw = hex_bytes(param(params, 0, "transaction"), "transaction")

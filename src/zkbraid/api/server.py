@@ -2,6 +2,9 @@
 
 Method handlers are plain functions over the node, run on the event loop's thread (as the
 solo engine is, see consensus/solo.py); long waits are async methods (long-polling waiters).
+With `offload_submissions` (the CometBFT engine, whose submission is a blocking HTTP call to
+CometBFT's RPC), methods marked `@submits` (api/jsonrpc.py) run on worker threads instead, so
+concurrent submissions overlap and reads are not held up behind them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from zkbraid.api.jsonrpc import (
     AsyncMethod,
     SyncMethod,
     error_object,
+    is_submission,
 )
 from zkbraid.errors import BraidError
 
@@ -32,8 +36,11 @@ class RpcServer:
         self,
         sync_methods: dict[str, SyncMethod],
         async_methods: dict[str, AsyncMethod],
+        *,
+        offload_submissions: bool = False,
     ) -> None:
         self.sync_methods = sync_methods
+        self.offload_submissions = offload_submissions
         self.async_methods = async_methods
         self.app = web.Application(client_max_size=4 * 1024 * 1024)
         self.app.router.add_post("/", self._handle_http)
@@ -71,7 +78,11 @@ class RpcServer:
             if method in self.async_methods:
                 result = await self.async_methods[method](params)
             elif method in self.sync_methods:
-                result = self.sync_methods[method](params)
+                handler = self.sync_methods[method]
+                if self.offload_submissions and is_submission(handler):
+                    result = await asyncio.to_thread(handler, params)
+                else:
+                    result = handler(params)
             else:
                 return {
                     "jsonrpc": "2.0",

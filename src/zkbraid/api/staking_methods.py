@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from zkbraid.api.jsonrpc import Params, camel, hex_bytes, hexb, param
+from zkbraid.api.jsonrpc import Params, camel, hex_bytes, hexb, param, submits
 from zkbraid.api.view import NodeView
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.transactions import MalformedSequencerTx
@@ -84,6 +84,7 @@ def build(node: NodeView) -> dict[str, Any]:
             v = node.state.staking.validator(address)
             return pending if pending is not None else 0 if v is None else v.nonce
 
+    @submits
     def send_staking_tx(params: Params) -> str:
         """Submits a staking transaction (staking/transactions.py, types 0x07 and 0x08)."""
         raw = hex_bytes(param(params, 0, "transaction"), "transaction")

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from zkbraid.api.braid_methods import tx_status
-from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity
+from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity, submits
 from zkbraid.api.view import NodeView
 from zkbraid.hybrid import ownership
 from zkbraid.ledger.envelope import TxKind, wrap
@@ -73,6 +73,7 @@ def build(node: NodeView) -> dict[str, Any]:
     def chain_id(params: Params) -> str:
         return hex(node.params.zk.chain_id)
 
+    @submits
     def send_raw(params: Params) -> str:
         raw = hex_bytes(param(params, 0, "transaction"), "transaction")
         return hexb(node.submit(wrap(TxKind.ZK, raw)))
@@ -225,6 +226,7 @@ def build(node: NodeView) -> dict[str, Any]:
         ownership.check_nft_in_collection(openings, collection)
         return {"nftId": nft_id, "openings": openings.to_json_dict()}
 
+    @submits
     def submit_proof(params: Params) -> str:
         """Submits a signed proof submission (market.transactions.SubmitProof encoding)."""
         raw = hex_bytes(param(params, 0, "submission"), "submission")

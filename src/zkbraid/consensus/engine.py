@@ -145,6 +145,10 @@ CommitListener = Callable[[FinalizedBlock], None]
 class ConsensusEngine(abc.ABC):
     """Orders transactions into blocks and drives an `Application`."""
 
+    thread_safe_broadcast = False
+    """Whether `broadcast_tx` may be called from any thread (and may block on I/O): the node's
+    API then runs submissions on worker threads. The solo engine's runs on its event loop."""
+
     def __init__(self) -> None:
         self._listeners: list[CommitListener] = []
 

@@ -129,7 +129,11 @@ class Node:
         if network is not None:
             sync_methods["braid_network"] = self._network_json
         async_methods: dict[str, AsyncMethod] = {"braid_waitForTransaction": self._wait_for_tx}
-        self.rpc = RpcServer(sync_methods, async_methods)
+        self.rpc = RpcServer(
+            sync_methods,
+            async_methods,
+            offload_submissions=self.engine.thread_safe_broadcast,
+        )
         web_pages.add_prover_page(self.rpc.app, keys)
         self.keys = keys
 

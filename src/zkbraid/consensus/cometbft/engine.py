@@ -114,6 +114,10 @@ class RpcClient:
 class CometBftEngine(ConsensusEngine):
     """Runs a CometBFT node (one validator of a network) that drives `app` over ABCI."""
 
+    thread_safe_broadcast = True
+    """broadcast_tx is an HTTP call to CometBFT's RPC (one keep-alive connection per thread)
+    that waits for CheckTx, which takes the node's lock on an ABCI thread."""
+
     def __init__(
         self,
         app: Application,

@@ -13,6 +13,7 @@ from typing import Any
 from eth.abc import BlockHeaderAPI
 from eth_hash.auto import keccak
 
+from zkbraid.api.jsonrpc import submits
 from zkbraid.fast.chain import FastChain
 from zkbraid.fast.db import BlockRecord
 from zkbraid.fast.errors import BlockNotFound, LogQueryTooLarge
@@ -262,6 +263,7 @@ class EthApi:
         gas = self.chain.estimate_gas(request, header, gas_cap=self.limits.rpc_gas_cap)
         return hex_quantity(gas)
 
+    @submits
     def eth_sendRawTransaction(self, params: Params) -> str:
         raw = parse_data(param(params, 0, "transaction"), "transaction")
         return hex_data(self._submit(raw))
