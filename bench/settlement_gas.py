@@ -1,5 +1,5 @@
 """L1 gas per ZK-chain transaction of `Rollup.submitBatch` (issue 13): batches of 1, 8, 16 and 32
-real proofs (chained transfers, groth16py) on anvil, against one proof verified alone by the
+real proofs (chained transfers, the native prover) on anvil, against one proof verified alone by the
 single-proof verifier (`Groth16Verifier.checkProof`), measured in the same run.
 
 Every figure is a transaction's `gasUsed`: the 21,000 base and the calldata included. Gas
@@ -50,7 +50,7 @@ GOAL = 60_000
 
 
 def _proven_transfers(keys: CircuitKeys, count: int) -> dict[str, Any]:
-    """`count` chained transfers among the devnet's first accounts, proven by groth16py:
+    """`count` chained transfers among the devnet's first accounts, proven by the native prover:
     {"genesis_root", "txs": [{"record", "old_root", "new_root", "proof"}]} (hex strings)."""
     params = DEFAULT_PARAMS
     state = ZkState.genesis(memory_store().namespace("zk"), params, devnet_genesis(N_ACCOUNTS))
@@ -73,7 +73,7 @@ def _proven_transfers(keys: CircuitKeys, count: int) -> dict[str, Any]:
         jobs.append((tx, receipt, witness))
     txs = []
     started = time.perf_counter()
-    with Prover("groth16py", keys=keys) as prover:
+    with Prover("native", keys=keys) as prover:
         for n, (tx, receipt, witness) in enumerate(jobs, 1):
             proof = prover.prove(ProofJob(tx, witness))
             txs.append(

@@ -4,6 +4,9 @@
 # package-lock.json, with --with-browser Debian's chromium (see below) when /usr/bin/chromium
 # is missing, and with --with-cometbft CometBFT and its protobuf bindings
 # (scripts/install_cometbft.sh: the `cometbft` engine; the solo engine needs none of it).
+# zkbraid's native prover (native/prover/, Rust) is built by scripts/build_native.sh (needs
+# cargo; cached by the hash of its sources). --with-groth16py adds groth16py 0.2.0, GPL-3.0 and
+# not part of the default install, for bench/proving's comparison only.
 # Idempotent: a stamp keyed by the hash of the lock files skips a second run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,21 +60,33 @@ install_chromium() {
     "chromium=$candidate" >/dev/null
 }
 WITH_COMETBFT=0
+WITH_GROTH16PY=0
 for arg in "$@"; do
   case $arg in
     --with-browser) install_chromium ;;
     --with-cometbft) WITH_COMETBFT=1 ;;
-    *) echo "install: unknown option $arg (--with-browser, --with-cometbft)" >&2; exit 1 ;;
+    --with-groth16py) WITH_GROTH16PY=1 ;;
+    *) echo "install: unknown option $arg (--with-browser, --with-cometbft, --with-groth16py)" >&2
+       exit 1 ;;
   esac
 done
 install_cometbft() {
   if [ "$WITH_COMETBFT" = 1 ]; then scripts/install_cometbft.sh; fi
 }
+# The steps with their own stamps: after the venv, every run.
+install_extras() {
+  scripts/build_native.sh
+  install_cometbft
+  if [ "$WITH_GROTH16PY" = 1 ]; then
+    echo "==> zkbraid install: groth16py 0.2.0 (GPL-3.0; bench/proving's comparison only)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check groth16py==0.2.0
+  fi
+}
 
 stamp=.venv/.zkbraid-installed
 want=$(cat requirements.lock package-lock.json pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules ]; then
-  install_cometbft
+  install_extras
   exit 0
 fi
 
@@ -84,5 +99,5 @@ echo "==> zkbraid install: npm packages (package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "$want" > "$stamp"
-install_cometbft
+install_extras
 echo "==> zkbraid install: done"

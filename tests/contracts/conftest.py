@@ -2,10 +2,10 @@
 `evm_snapshot` that is reverted after it), the circuit's development keys, and real proofs of a
 short ZK chain made once per session by both back ends:
 
-    0  Transfer  0 → 1, 5 of token 0                      groth16py
+    0  Transfer  0 → 1, 5 of token 0                      native
     1  Deposit   L1 deposit 0 of 1 ETH for account 2       snarkjs
     2  Withdraw  0.3 ETH from account 1 to WITHDRAW_TO     groth16py
-    3  Transfer  2 → 3, 7 of token 0                      groth16py
+    3  Transfer  2 → 3, 7 of token 0                      native
 
 About 20 s of proving on 2 cores; everything else in the suite is anvil calls.
 """
@@ -22,7 +22,7 @@ from web3 import Web3
 
 from tests.unit.zk.vectors import new_chain
 from zkbraid.proving.artifacts import CircuitKeys
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.proving.node_runner import NodeRunner
@@ -121,14 +121,14 @@ def chain(dev_keys: CircuitKeys) -> Iterator[ProvenChain]:
         receipt, witness = apply_with_witness(zk.state, tx, zk.params)
         return tx, (receipt, witness), backend
 
-    steps = [step(zk.transfer(0, 1, 5), "groth16py")]
+    steps = [step(zk.transfer(0, 1, 5), "native")]
     steps.append(step(zk.deposit(2, DEPOSIT_AMOUNT, deposit_id=0), "snarkjs"))
     assert steps[-1][0].recipient == dev_eth_address(2)  # type: ignore[attr-defined]
-    steps.append(step(zk.withdraw(1, WITHDRAW_AMOUNT, l1_recipient=WITHDRAW_TO), "groth16py"))
-    steps.append(step(zk.transfer(2, 3, 7), "groth16py"))
+    steps.append(step(zk.withdraw(1, WITHDRAW_AMOUNT, l1_recipient=WITHDRAW_TO), "native"))
+    steps.append(step(zk.transfer(2, 3, 7), "native"))
     with NodeRunner() as runner:
         provers = {
-            "groth16py": Prover(Groth16pyBackend(dev_keys, runner), keys=dev_keys),
+            "native": Prover(NativeBackend(dev_keys, runner), keys=dev_keys),
             "snarkjs": Prover(SnarkjsBackend(dev_keys, runner), keys=dev_keys),
         }
         txs = []

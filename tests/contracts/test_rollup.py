@@ -1,6 +1,6 @@
 """`Rollup.submitBatch` on anvil with real proofs (conftest.py's chain: a Transfer, a Deposit, a
-Withdraw and a Transfer, proven by groth16py and snarkjs). A valid batch settles; each invalid
-one is refused with its named error, and the failed transaction changes nothing."""
+Withdraw and a Transfer, proven by the native prover and snarkjs). A valid batch settles; each
+invalid one is refused with its named error, and the failed transaction changes nothing."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_verifying_key_hash_is_the_genesis_hash(rollup: L1Rollup, vkey_json: str
 
 
 def test_batch_of_mixed_backends_settles(w3: Web3, rollup: L1Rollup, chain: ProvenChain) -> None:
-    assert {t.backend for t in chain.txs} == {"groth16py", "snarkjs"}
+    assert {t.backend for t in chain.txs} == {"native", "snarkjs"}
     f = rollup.contract.functions
     batch = whole(rollup, chain)
     receipt = rollup.submit(batch)

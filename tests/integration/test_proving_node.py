@@ -25,7 +25,7 @@ def client(node: NodeProcess) -> BraidClient:
 
 @pytest.fixture(scope="module")
 def prover() -> Prover:
-    return Prover("groth16py")
+    return Prover("native")
 
 
 def _prove(client: BraidClient, prover: Prover, tx_hash: str) -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from zkbraid.proving.artifacts import CircuitKeys
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.build import build_dev_keys, compile_circuit
 from zkbraid.proving.node_runner import NodeRunner
@@ -45,8 +45,8 @@ def verifier(dev_keys: CircuitKeys) -> ProofVerifier:
 
 
 @pytest.fixture(scope="session")
-def g16(dev_keys: CircuitKeys, runner: NodeRunner) -> Prover:
-    return Prover(Groth16pyBackend(dev_keys, runner), keys=dev_keys)
+def native_prover(dev_keys: CircuitKeys, runner: NodeRunner) -> Prover:
+    return Prover(NativeBackend(dev_keys, runner), keys=dev_keys)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The two back ends make interchangeable proofs for the same keys, and an independent verifier
-(py_ecc) accepts them: one transaction of each type, proven by groth16py and by snarkjs."""
+(py_ecc) accepts them: one transaction of each type, proven by the native prover and by snarkjs;
+a snarkjs proof verifies with the native verifier and a native proof with snarkjs."""
 
 import json
 import tempfile
@@ -37,7 +38,7 @@ def snarkjs_verify(runner: NodeRunner, keys: CircuitKeys, proof: Proof, public: 
 @pytest.mark.parametrize("name", ONE_PER_TYPE)
 def test_backends_are_interchangeable(
     name: str,
-    g16: Prover,
+    native_prover: Prover,
     snark: Prover,
     verifier: ProofVerifier,
     runner: NodeRunner,
@@ -46,10 +47,10 @@ def test_backends_are_interchangeable(
     job = job_of(name)
     public = job.witness.public_inputs()
     vkey = json.loads(dev_keys.verification_key_json())
-    native = g16.prove(job)
+    native = native_prover.prove(job)
     wasm = snark.prove(job)
     for proof in (native, wasm):
-        assert verifier.verify(proof, public)  # groth16py
+        assert verifier.verify(proof, public)  # the native verifier
         assert snarkjs_verify(runner, dev_keys, proof, public)  # snarkjs
         assert pyecc_verify(vkey, proof, public)  # py_ecc, independent of both
         assert verifier.verify_transaction(

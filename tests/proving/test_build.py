@@ -8,10 +8,11 @@ runs twice and must write byte-identical files.
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
-import groth16py
 import pytest
+import zkbraid_native
 
 from zkbraid.proving import artifacts
 from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, circuit_digest
@@ -80,14 +81,15 @@ def test_reproducible_keys_prove_and_verify(
     two_builds: tuple[dict[str, bytes], Path], runner: NodeRunner, tmp_path: Path
 ) -> None:
     _, directory = two_builds
-    proving_key, _ = groth16py.import_zkey(str(directory / "product.zkey"))
+    proving_key = zkbraid_native.ProvingKey.load(directory / "product.zkey", tmp_path / "cache")
     inputs = tmp_path / "input.json"
     inputs.write_text(json.dumps({"a": "6", "b": "7"}))
     wtns = tmp_path / "w.wtns"
     runner.call("witness", directory / "product_js" / "product.wasm", inputs, wtns)
-    proof = groth16py.prove_wtns(proving_key, str(wtns))
+    proof, public = proving_key.prove(wtns.read_bytes(), os.urandom(64))
+    assert [int.from_bytes(x, "big") for x in public] == [42, 6]
     vkey = (directory / "verification_key.json").read_text()
-    verifier = groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs(vkey))
+    verifier = ProofVerifier(vkey, n_public=2)
     assert verifier.verify(proof, [42, 6])
     assert not verifier.verify(proof, [42, 7])
 

@@ -3,10 +3,11 @@ the production ones; only the circuit is small): init, two contributions, verify
 keys that the native prover uses and the snarkjs verification key accepts."""
 
 import json
+import os
 from pathlib import Path
 
-import groth16py
 import pytest
+import zkbraid_native
 
 from zkbraid.proving import build
 from zkbraid.proving.artifacts import SHARED_DEV_PTAU
@@ -15,6 +16,7 @@ from zkbraid.proving.ceremony import Ceremony, CeremonyError, install_keys
 from zkbraid.proving.errors import ToolError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.tools import quiet
+from zkbraid.proving.verify import ProofVerifier
 
 SMALL_CIRCUIT = """pragma circom 2.1.0;
 template Product() { signal input a; signal input b; signal output c; c <== a * b; }
@@ -48,15 +50,15 @@ def test_ceremony_two_parties_and_a_beacon(
     assert transcript["beacon"] == {"hex": "5eed" * 16, "iterations_exp": 10}
 
     # The ceremony's key proves natively and verifies under the exported snarkjs key.
-    proving_key, _ = groth16py.import_zkey(str(final))
+    proving_key = zkbraid_native.ProvingKey.load(final, tmp_path / "cache")
     inputs = tmp_path / "input.json"
     inputs.write_text(json.dumps({"a": "6", "b": "7"}))
     wtns = tmp_path / "w.wtns"
     wasm = small_r1cs.parent / "product_js" / "product.wasm"
     runner.call("witness", wasm, inputs, wtns)
-    proof = groth16py.prove_wtns(proving_key, str(wtns))
+    proof, _ = proving_key.prove(wtns.read_bytes(), os.urandom(64))
     vkey = (ceremony.directory / "verification_key.json").read_text()
-    verifier = groth16py.Verifier(groth16py.VerifyingKey.from_snarkjs(vkey))
+    verifier = ProofVerifier(vkey, n_public=1)
     assert verifier.verify(proof, [42])
     assert not verifier.verify(proof, [43])
 

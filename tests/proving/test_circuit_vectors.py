@@ -3,7 +3,7 @@
 Every vector of tests/unit/zk/vectors.py runs through the STF and through the circuit, and
 both must agree:
 
-- valid: the witness reaches the STF's new root, and a groth16py proof is made and verified
+- valid: the witness reaches the STF's new root, and a native proof is made and verified
   against the recorded roots and the transaction;
 - invalid: no proof can be made, because the witness cannot be built (an id beyond any slot)
   or circom's witness generator refuses it (a failed circuit rule), except for the rules the
@@ -11,7 +11,8 @@ both must agree:
   uniqueness, an unsigned Deposit's chain id, circuits/README.md), listed in VALIDATOR_ONLY.
 
 Vectors made with other chain parameters run through a circuit compiled for those parameters
-(--O1, tests only) and, when valid, are proven with groth16py's native single-party setup.
+(--O1, tests only; --O2 when valid) and, when valid, circom's witness is checked against every
+constraint of that circuit's .r1cs (r1cs_check.py: a variant has no proving keys).
 """
 
 import tempfile
@@ -19,13 +20,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import groth16py
 import pytest
 
 from tests.proving.conftest import VariantCircuits
+from tests.proving.r1cs_check import read_wtns, unsatisfied
 from tests.unit.zk.vectors import VECTOR_TIME, VECTORS, run_vector
 from zkbraid.proving.artifacts import MAIN_NAME, CircuitKeys
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.errors import CircuitRejected, WitnessError
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.prover import ProofJob, Prover
@@ -74,13 +75,6 @@ def run_witness(runner: NodeRunner, wasm: Path, witness: ProofWitness, out: Path
     return out
 
 
-@cache
-def native_keys(r1cs: Path) -> tuple[groth16py.ProvingKey, groth16py.Verifier]:
-    """groth16py's single-party setup of a variant circuit: tests only."""
-    pk, vk = groth16py.setup(str(r1cs))
-    return pk, groth16py.Verifier(vk)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _compile_variants(variants: VariantCircuits) -> None:
     variants.prepare(variant_params(VALID), variant_params(INVALID))
@@ -112,30 +106,35 @@ def test_vectors_cover_every_type_and_the_validator_only_rules_are_exact() -> No
 
 @pytest.mark.parametrize("name", VALID)
 def test_circuit_proves(
-    name: str, g16: Prover, verifier: ProofVerifier, runner: NodeRunner, variants: VariantCircuits
+    name: str,
+    native_prover: Prover,
+    verifier: ProofVerifier,
+    runner: NodeRunner,
+    variants: VariantCircuits,
 ) -> None:
     parts = parts_of(name)
     tx, pre, post = parts["operation"], parts["pre"], parts["post"]
     witness = build_witness(pre.restore(), tx, VECTOR_TIME)
     assert (witness.old_root, witness.new_root) == (pre.root, post.root)
     if pre.params == DEFAULT:
-        proof = g16.prove(ProofJob(tx, witness))
+        proof = native_prover.prove(ProofJob(tx, witness))
         assert verifier.verify_transaction(proof, pre.root, post.root, tx, VECTOR_TIME)
         assert not verifier.verify_transaction(proof, pre.root, pre.root, tx, VECTOR_TIME)
         return
     directory = variants.directory(pre.params)
-    pk, native = native_keys(directory / f"{MAIN_NAME}.r1cs")
+    # A variant has no keys (module docstring of r1cs_check): circom's witness must satisfy
+    # every constraint, with the statement's public inputs on their wires.
     with tempfile.TemporaryDirectory() as tmp:
         wasm = directory / f"{MAIN_NAME}_js" / f"{MAIN_NAME}.wasm"
         wtns = run_witness(runner, wasm, witness, Path(tmp) / "w.wtns")
-        proof = groth16py.prove_wtns(pk, str(wtns))
-    assert native.verify(proof, witness.public_inputs())
-    assert not native.verify(proof, [pre.root, pre.root, *witness.tx_data])
+        assert unsatisfied(directory / f"{MAIN_NAME}.r1cs", wtns) == []
+        public = witness.public_inputs()
+        assert read_wtns(wtns)[1 : 1 + len(public)] == public
 
 
 @pytest.mark.parametrize("name", INVALID)
 def test_invalid_rejected_by_circuit(
-    name: str, g16: Prover, runner: NodeRunner, variants: VariantCircuits
+    name: str, native_prover: Prover, runner: NodeRunner, variants: VariantCircuits
 ) -> None:
     parts = parts_of(name)
     tx, pre = parts["operation"], parts["pre"]
@@ -147,11 +146,11 @@ def test_invalid_rejected_by_circuit(
     if pre.params == DEFAULT:
         if name in VALIDATOR_ONLY:
             # The circuit accepts: this rule is the validators' (and L1's), not the circuit's.
-            proof = g16.prove(ProofJob(tx, witness))
-            assert g16.verifier.verify(proof, witness.public_inputs())
+            proof = native_prover.prove(ProofJob(tx, witness))
+            assert native_prover.verifier.verify(proof, witness.public_inputs())
             return
         with pytest.raises(CircuitRejected):
-            g16.prove(ProofJob(tx, witness))
+            native_prover.prove(ProofJob(tx, witness))
         return
     assert name not in VALIDATOR_ONLY
     directory = variants.directory(pre.params)
@@ -163,21 +162,21 @@ def test_invalid_rejected_by_circuit(
 @pytest.mark.parametrize(
     "name", ["register_key", "transfer", "nft_mint", "nft_transfer", "deposit", "withdraw"]
 )
-def test_invalid_wrong_new_root(name: str, g16: Prover) -> None:
+def test_invalid_wrong_new_root(name: str, native_prover: Prover) -> None:
     parts = parts_of(name)
     witness = build_witness(parts["pre"].restore(), parts["operation"])
     for wrong in (witness.new_root + 1, parts["pre"].root, 0):
         forged = ProofWitness({**witness.inputs, "newRoot": wrong})
         with pytest.raises(CircuitRejected, match="newRoot === newRootComputed"):
-            g16.prove(ProofJob(parts["operation"], forged))
+            native_prover.prove(ProofJob(parts["operation"], forged))
 
 
-def test_invalid_wrong_old_root(g16: Prover) -> None:
+def test_invalid_wrong_old_root(native_prover: Prover) -> None:
     parts = parts_of("transfer")
     witness = build_witness(parts["pre"].restore(), parts["operation"])
     forged = ProofWitness({**witness.inputs, "oldRoot": witness.old_root + 1})
     with pytest.raises(CircuitRejected, match="oldRoot === oldRootComputed"):
-        g16.prove(ProofJob(parts["operation"], forged))
+        native_prover.prove(ProofJob(parts["operation"], forged))
 
 
 def _forged(witness: ProofWitness, **inputs: int | list[int]) -> ProofWitness:
@@ -188,7 +187,7 @@ def _generate(dev_keys: CircuitKeys, runner: NodeRunner, witness: ProofWitness) 
     """circom's witness generator on a witness whose public data is not its transaction's (the
     prover refuses such a job before proving; a forger would go straight to the circuit)."""
     with tempfile.TemporaryDirectory() as tmp:
-        Groth16pyBackend(dev_keys, runner).compute_witness(witness, Path(tmp) / "w.wtns")
+        NativeBackend(dev_keys, runner).compute_witness(witness, Path(tmp) / "w.wtns")
 
 
 def test_invalid_deposit_with_a_fee(dev_keys: CircuitKeys, runner: NodeRunner) -> None:
@@ -216,7 +215,7 @@ def test_invalid_deposit_record_of_another_account(
             _generate(dev_keys, runner, _forged(witness, txData=data))
 
 
-def test_invalid_deposit_that_bumps_the_nonce(g16: Prover) -> None:
+def test_invalid_deposit_that_bumps_the_nonce(native_prover: Prover) -> None:
     # An unsigned deposit leaves the nonce alone: a witness claiming the nonce+1 leaf is refused.
     parts = parts_of("deposit")
     tx = parts["operation"]
@@ -224,7 +223,7 @@ def test_invalid_deposit_that_bumps_the_nonce(g16: Prover) -> None:
     bumped = parts["post"].restore()
     bumped.set_nonce(tx.to_index, 1)
     with pytest.raises(CircuitRejected, match="newRoot === newRootComputed"):
-        g16.prove(ProofJob(tx, _forged(witness, newRoot=bumped.root())))
+        native_prover.prove(ProofJob(tx, _forged(witness, newRoot=bumped.root())))
 
 
 def test_invalid_withdraw_to_another_l1_address(dev_keys: CircuitKeys, runner: NodeRunner) -> None:

@@ -71,7 +71,7 @@ from zkbraid.proving.artifacts import (
     circuit_dir,
     circuit_sources,
 )
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.proving.errors import CircuitRejected
@@ -124,7 +124,7 @@ def ownership_keys() -> CircuitKeys:
 
 @pytest.fixture(scope="session")
 def prover(ownership_keys: CircuitKeys, runner: NodeRunner) -> Iterator[OwnershipProver]:
-    yield OwnershipProver(Groth16pyBackend(ownership_keys, runner), keys=ownership_keys)
+    yield OwnershipProver(NativeBackend(ownership_keys, runner), keys=ownership_keys)
 
 
 @pytest.fixture(scope="session")
@@ -345,7 +345,7 @@ def test_invalid_circuit_refuses_forged_witnesses(
     proven: Proven, ownership_keys: CircuitKeys, runner: NodeRunner, tmp_path: Path
 ) -> None:
     # The Python checks bypassed: circom's witness generator refuses each forgery (no proof
-    # of it exists; groth16py itself would prove an unsatisfied witness, FACTS.md).
+    # of it exists; the native prover itself would prove an unsatisfied witness, FACTS.md).
     inputs, _, _ = proven
     run_witness_generator(ownership_keys, runner, inputs, tmp_path)  # the genuine one passes
     stranger = dev_l2_key(STRANGER).secret_scalar()
@@ -558,7 +558,7 @@ def test_braid_zk_prove_ownership(
     )
     args = argparse.Namespace(
         rpc="http://node", key=f"dev:{OWNER}", collection=COLLECTION, game="0x" + GAME.hex(),
-        round=ROUND, player=None, nft=None, backend="groth16py",
+        round=ROUND, player=None, nft=None, backend="native",
     )  # fmt: skip
     assert ownership_cli.cmd_prove_ownership(args) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -1,20 +1,21 @@
 """What the node relies on: a proof verifies only for its own transaction and roots, tampered
 or malformed proofs are refused, and a prover never hands on a proof it has not verified."""
 
+import json
 import struct
 import tempfile
 from dataclasses import fields as fields_of
 from dataclasses import replace
 from pathlib import Path
 
-import groth16py
 import pytest
+from py_ecc.optimized_bn128 import G2, multiply, normalize
 
 from tests.unit.zk.vectors import VECTORS, run_vector
 from zkbraid.crypto.eddsa import Signature
 from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.proving.artifacts import CircuitKeys
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.errors import InvalidProof, JobMismatch, MalformedProof, SelfCheckFailed
 from zkbraid.proving.node_runner import NodeRunner
 from zkbraid.proving.proof import BN254_Q, PROOF_BYTES, Proof
@@ -33,11 +34,11 @@ def job_of(name: str) -> ProofJob:
 
 
 @pytest.fixture(scope="module")
-def proven(g16: Prover) -> dict[str, tuple[ProofJob, Proof]]:
+def proven(native_prover: Prover) -> dict[str, tuple[ProofJob, Proof]]:
     out = {}
     for name in ("transfer", "nft_mint", "deposit", "withdraw"):
         job = job_of(name)
-        out[name] = (job, g16.prove(job))
+        out[name] = (job, native_prover.prove(job))
     return out
 
 
@@ -135,20 +136,29 @@ def test_invalid_public_inputs_out_of_range(
     assert not verifier.verify(proof, [*public, 0])
 
 
+def verifier_of(keys: CircuitKeys) -> ProofVerifier:
+    return ProofVerifier.from_keys(keys)
+
+
 def test_invalid_proof_under_other_keys(
     proven: dict[str, tuple[ProofJob, Proof]], dev_keys: CircuitKeys
 ) -> None:
-    # A single-party setup of the same circuit is another key: the dev proof means nothing there.
-    _, other_vk = groth16py.setup(str(dev_keys.r1cs))
-    other = ProofVerifier(other_vk.to_json())
+    # Another delta (what another phase-2 contribution gives) is another key: the dev proof
+    # means nothing there.
+    vkey = json.loads(dev_keys.verification_key_json())
+    x, y = normalize(multiply(G2, 5))
+    halves = [[str(c) for c in x.coeffs], [str(c) for c in y.coeffs], ["1", "0"]]
+    vkey["vk_delta_2"] = halves
+    other = ProofVerifier(json.dumps(vkey))
     job, proof = proven["transfer"]
+    assert verifier_of(dev_keys).verify(proof, job.witness.public_inputs())
     assert not other.verify(proof, job.witness.public_inputs())
 
 
-def test_invalid_job_whose_witness_is_another_transactions(g16: Prover) -> None:
+def test_invalid_job_whose_witness_is_another_transactions(native_prover: Prover) -> None:
     transfer, mint = job_of("transfer"), job_of("nft_mint")
     with pytest.raises(JobMismatch):
-        g16.prove(ProofJob(transfer.tx, mint.witness))
+        native_prover.prove(ProofJob(transfer.tx, mint.witness))
 
 
 def _set_wire(wtns: Path, wire: int, value: int) -> None:
@@ -167,9 +177,9 @@ def _set_wire(wtns: Path, wire: int, value: int) -> None:
     wtns.write_bytes(bytes(data))
 
 
-class ForgingBackend(Groth16pyBackend):
+class ForgingBackend(NativeBackend):
     """A broken back end: it runs circom's generator on the honest witness, then writes the
-    claimed new root into the witness file and has groth16py prove it anyway."""
+    claimed new root into the witness file and has the native prover prove it anyway."""
 
     def __init__(self, keys: CircuitKeys, runner: NodeRunner, honest: ProofWitness) -> None:
         super().__init__(keys, runner)
@@ -179,8 +189,9 @@ class ForgingBackend(Groth16pyBackend):
         with tempfile.TemporaryDirectory() as tmp:
             wtns = self.compute_witness(self.honest, Path(tmp) / "w.wtns")
             _set_wire(wtns, 2, witness.new_root)  # wire 0 is 1, then oldRoot, newRoot, txData
-            blob = groth16py.prove_wtns(self._key(), str(wtns))
-        return Proof.from_bytes(bytes(blob))
+            data = wtns.read_bytes()
+        proof, _ = self.prove_wtns(data)
+        return proof
 
 
 def test_invalid_forged_witness_never_leaves_the_prover(
@@ -191,7 +202,7 @@ def test_invalid_forged_witness_never_leaves_the_prover(
     prover = Prover(ForgingBackend(dev_keys, runner, job.witness), keys=dev_keys)
     with pytest.raises(SelfCheckFailed):
         prover.prove(ProofJob(job.tx, forged))
-    # groth16py did make a "proof" of the unsatisfied witness; it just does not verify.
+    # The native prover did make a "proof" of the unsatisfied witness; it just does not verify.
     bogus = prover.backend.prove(forged)
     assert not verifier.verify(bogus, forged.public_inputs())
 

@@ -479,6 +479,17 @@ def cmd_zk_nft_show(args: argparse.Namespace) -> int:
 # -- proving -------------------------------------------------------------------------------------
 
 
+def _positive_int(text: str) -> int:
+    """argparse's type of a count of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def cmd_prover_run(args: argparse.Namespace) -> int:
     """Joins the proving market and proves the jobs it is assigned, until Ctrl-C."""
     import signal
@@ -499,7 +510,7 @@ def cmd_prover_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     out.progress(f"loading the proving keys ({args.backend} back end)")
-    with Prover(args.backend) as prover:
+    with Prover(args.backend, threads=args.threads) as prover:
         worker = ProverWorker(
             client,
             wallet,
@@ -756,7 +767,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--key", required=True, help="the prover's key file or dev:N (its address is paid/fined)"
     )
     prr.add_argument(
-        "--backend", choices=["groth16py", "snarkjs"], default="groth16py", help="(groth16py)"
+        "--backend",
+        choices=["native", "snarkjs"],
+        default="native",
+        help="native: zkbraid's Rust prover (default); snarkjs: the browser's engine, in node",
+    )
+    prr.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="the native prover's threads (default: every core; fewer to share the machine)",
     )
     prr.add_argument("--count", type=int, help="stop after this many accepted proofs and bundles")
     prr.add_argument(

@@ -96,9 +96,7 @@ def add_parser(zk: Any) -> None:
     c.add_argument(
         "--nft", type=int, help="NFT id (default: the lowest-id NFT of the collection you own)"
     )
-    c.add_argument(
-        "--backend", choices=["groth16py", "snarkjs"], default="groth16py", help="(groth16py)"
-    )
+    c.add_argument("--backend", choices=["native", "snarkjs"], default="native", help="(native)")
     c.set_defaults(func=cmd_prove_ownership)
 
 

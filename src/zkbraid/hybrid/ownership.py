@@ -10,7 +10,7 @@ the player once per NFT, game and round.
     # both at once: ownership_witness(state, key, account, nft_id, game, round, player)
     with OwnershipProver() as prover:
         proof = prover.prove(inputs, statement)          # verified before it is returned
-    verify_ownership(proof, statement)                   # groth16py, about 2 ms
+    verify_ownership(proof, statement)                   # the native verifier, about 2 ms
     proof_words(proof)                                   # the uint256[8] of verifyProof
 
 The public inputs, in order, are [root, collection, game, round, player, nullifier] with
@@ -513,7 +513,7 @@ def proof_from_words(words: Sequence[int]) -> Proof:
 
 
 class OwnershipProofVerifier(ProofVerifier):
-    """groth16py's prepared verifier of the ownership circuit's verification key (the
+    """The native prepared verifier of the ownership circuit's verification key (the
     project's one verifier, `ProofVerifier`, for six public inputs)."""
 
     def __init__(self, verification_key_json: str, n_public: int = N_PUBLIC) -> None:
@@ -544,7 +544,7 @@ class OwnershipProver:
 
     def __init__(
         self,
-        backend: BackendName | ProverBackend = "groth16py",
+        backend: BackendName | ProverBackend = "native",
         *,
         keys: CircuitKeys | None = None,
         params: ZkParams = DEFAULT_PARAMS,
@@ -597,7 +597,7 @@ def prove_ownership(
     statement: OwnershipStatement,
     *,
     prover: OwnershipProver | None = None,
-    backend: BackendName = "groth16py",
+    backend: BackendName = "native",
     params: ZkParams = DEFAULT_PARAMS,
 ) -> Proof:
     """A verified proof of `statement` (`OwnershipProver.prove`); with no `prover`, one for the

@@ -18,7 +18,7 @@ How the node uses it (each call names its module):
    extra hashing). Store `prover.ProofJob(tx, witness).to_json()` (about 8 KB) with the
    receipt's old and new roots.
 3. `zk_getProofJob`: serve that JSON. A prover rebuilds it with `ProofJob.from_json(text)`.
-4. Proving (`braid prover run`, later the browser): `prover.Prover("groth16py")` (or
+4. Proving (`braid prover run`, later the browser): `prover.Prover("native")` (or
    `"snarkjs"`), `.prove(job) -> proof.Proof`; it verifies its own proof before returning and
    raises `CircuitRejected` when no proof exists. Submit `proof.to_hex()` (256 bytes).
 5. `zk_submitProof`: `verify.ProofVerifier.load(params)` once, then

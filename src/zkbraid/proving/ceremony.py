@@ -21,7 +21,7 @@ destroyed their secret. The procedure, run with `python -m zkbraid.proving.cerem
    `insecure: false`. The transcript (`transcript.json`: every zkey's sha256 and each
    contributor's name and hash) is published with it.
 
-The same .zkey then serves the native prover (groth16py imports it), the browser prover
+The same .zkey then serves the native prover (zkbraid_native reads it), the browser prover
 (snarkjs) and the Solidity verifier (exported from its verification key).
 
 Each circuit has its own ceremony (`--circuit zk_tx`, the default, or `--circuit ownership`), in

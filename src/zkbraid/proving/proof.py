@@ -2,8 +2,8 @@
 
 - bytes (256): what the node stores and the L1 verifier takes, in the Solidity verifier's order
   a.x ‖ a.y ‖ b.x.c1 ‖ b.x.c0 ‖ b.y.c1 ‖ b.y.c0 ‖ c.x ‖ c.y, each a 32-byte big-endian word (the
-  G2 coordinates' Fp2 halves swapped, as the EIP-197 pairing precompile wants them). groth16py
-  produces and reads this form.
+  G2 coordinates' Fp2 halves swapped, as the EIP-197 pairing precompile wants them). the native
+  prover produces and reads this form.
 - snarkjs JSON: `{"pi_a": [x, y, "1"], "pi_b": [[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]],
   "pi_c": [x, y, "1"], "protocol": "groth16", "curve": "bn128"}`, what snarkjs and the browser
   prover produce.

@@ -1,7 +1,7 @@
 """Proving one ZK-chain transaction: a job in, a checked proof out.
 
     job = ProofJob(tx, witness)              # from the node (zk_getProofJob) or apply_with_witness
-    with Prover(backend="groth16py") as prover:
+    with Prover() as prover:                 # the native back end, every core
         proof = prover.prove(job)            # raises CircuitRejected, JobMismatch, SelfCheckFailed
     proof.to_bytes()                         # 256 bytes for zk_submitProof
 
@@ -17,7 +17,7 @@ from typing import Literal
 
 from zkbraid.proving.artifacts import DEV_KEYS, CircuitKeys, find_keys
 from zkbraid.proving.backends import ProverBackend
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.errors import JobMismatch, MalformedProof, SelfCheckFailed, WitnessError
 from zkbraid.proving.node_runner import NodeRunner
@@ -28,7 +28,9 @@ from zkbraid.proving.witness import ProofWitness
 from zkbraid.zk.params import DEFAULT_PARAMS, ZkParams
 from zkbraid.zk.transactions import ZkTransaction, decode_transaction
 
-BackendName = Literal["groth16py", "snarkjs"]
+BackendName = Literal["native", "snarkjs"]
+# The back ends `make_backend` knows, the default first.
+BACKENDS: tuple[BackendName, ...] = ("native", "snarkjs")
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,13 @@ class ProofJob:
         return cls(tx, ProofWitness.from_json(json.dumps(witness), params))
 
 
-def make_backend(name: BackendName, keys: CircuitKeys, runner: NodeRunner) -> ProverBackend:
-    """The named proving back end over `keys` (any circuit's). Raises ValueError."""
-    if name == "groth16py":
-        return Groth16pyBackend(keys, runner)
+def make_backend(
+    name: BackendName, keys: CircuitKeys, runner: NodeRunner, *, threads: int | None = None
+) -> ProverBackend:
+    """The named proving back end over `keys` (any circuit's); `threads` is the native
+    prover's thread count (None: every core). Raises ValueError, `NativeMissing`."""
+    if name == "native":
+        return NativeBackend(keys, runner, threads=threads)
     if name == "snarkjs":
         return SnarkjsBackend(keys, runner)
     raise ValueError(f"unknown prover back end {name!r}")
@@ -81,19 +86,23 @@ class Prover:
 
     def __init__(
         self,
-        backend: BackendName | ProverBackend = "groth16py",
+        backend: BackendName | ProverBackend = "native",
         *,
         keys: CircuitKeys | None = None,
         params: ZkParams = DEFAULT_PARAMS,
+        threads: int | None = None,
     ) -> None:
         """`keys` defaults to the built development keys of `params` (raises
-        `ArtifactsMissing` if they are not built)."""
+        `ArtifactsMissing` if they are not built); `threads`: the native prover's (None: every
+        core)."""
         self.keys = keys or find_keys(params, DEV_KEYS)
         self.verifier = ProofVerifier.from_keys(self.keys)
         self._runner: NodeRunner | None = None
         if isinstance(backend, str):
             self._runner = NodeRunner()
-            self.backend: ProverBackend = make_backend(backend, self.keys, self._runner)
+            self.backend: ProverBackend = make_backend(
+                backend, self.keys, self._runner, threads=threads
+            )
         else:
             self.backend = backend
 
@@ -137,4 +146,4 @@ class Prover:
         self.close()
 
 
-__all__ = ["BackendName", "ProofJob", "Prover", "make_backend"]
+__all__ = ["BACKENDS", "BackendName", "ProofJob", "Prover", "make_backend"]

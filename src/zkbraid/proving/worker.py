@@ -1,6 +1,6 @@
 """The command-line prover of the proving market (`braid prover run`; issue 4).
 
-    worker = ProverWorker(BraidClient(url), wallet, Prover("groth16py"), report=print)
+    worker = ProverWorker(BraidClient(url), wallet, Prover("native"), report=print)
     worker.run(stop)          # until `stop` is set: then it goes inactive and returns
 
 It registers its Ethereum key as a prover (once; later runs reactivate it with a heartbeat),

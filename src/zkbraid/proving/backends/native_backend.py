@@ -25,21 +25,34 @@ from zkbraid.proving.witness import ProofWitness
 
 try:
     import zkbraid_native
-except ImportError:  # pragma: no cover - scripts/install.sh builds it
-    zkbraid_native = None
+
+    _MISSING: str | None = None
+except ImportError as exc:  # scripts/install.sh builds it
+    _MISSING = str(exc)
 
 
 class NativeMissing(ToolError):
     """zkbraid_native is not built (scripts/install.sh builds it)."""
 
 
-def native_module() -> object:
-    """The extension module; raises `NativeMissing` when it is not installed."""
-    if zkbraid_native is None:
+def require_native() -> None:
+    """Raises `NativeMissing` when the extension is not installed."""
+    if _MISSING is not None:
         raise NativeMissing(
-            "the native prover (zkbraid_native) is not installed: run scripts/install.sh"
+            f"the native prover (zkbraid_native) is not installed ({_MISSING}): run "
+            "scripts/install.sh"
         )
-    return zkbraid_native
+
+
+def load_verifying_key(data: bytes) -> zkbraid_native.VerifyingKey:
+    """The native prepared verifier of a key in `verifying_key_words` order, as 32-byte words.
+
+    Raises `ToolError` for a point off the curve or out of its subgroup, `NativeMissing`."""
+    require_native()
+    try:
+        return zkbraid_native.VerifyingKey(data)
+    except zkbraid_native.NativeProverError as exc:
+        raise ToolError(f"not a valid Groth16 verification key: {exc}") from None
 
 
 def key_cache_dir() -> Path:
@@ -67,7 +80,7 @@ class NativeBackend:
         threads: int | None = None,
     ) -> None:
         """`threads`: the prover's threads (None: every core). Raises `NativeMissing`."""
-        native_module()
+        require_native()
         self.keys = keys
         self.threads = check_threads(threads)
         self._runner = runner or NodeRunner()
