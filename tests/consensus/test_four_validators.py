@@ -98,7 +98,7 @@ def test_identical_app_hashes_over_mixed_traffic(net: Network) -> None:
     v3.client.wait(sent[0][1])
     rng = random.Random(15)
     i = 0
-    while v0.client.status()["height"] < start + 110:
+    while v0.client.status()["height"] < start + 210:
         for s in fast:
             sent.append((s.node, s.send()))
         if i % 4 == 0:
@@ -114,10 +114,10 @@ def test_identical_app_hashes_over_mixed_traffic(net: Network) -> None:
     assert all(s["status"] in ("committed", "proven") for s in statuses)
     kinds = {s["kind"] for s in statuses}
     assert {"ZK", "FAST"} <= kinds
-    height = agreed_height(net.all, at_least=start + 100)
+    height = agreed_height(net.all, at_least=start + 200)
     blocks = v1.client.blocks(start + 1, height - start)
     assert {b["chain"] for b in blocks} == {"ZK", "FAST"}
-    assert len(blocks) >= 100
+    assert len(blocks) >= 200
     # no honest proposal was refused: each validator catches up with L1 before it judges a ZK
     # block's observation (settlement/l1_follower.py), so a new L1 block costs no round
     assert [_rejections(n) for n in net.all] == [0, 0, 0, 0]
