@@ -25,7 +25,7 @@ from zkbraid.hybrid.ownership import (
 )
 from zkbraid.ledger.kv import memory_store
 from zkbraid.proving.artifacts import OWNERSHIP
-from zkbraid.proving.backends.groth16py_backend import Groth16pyBackend
+from zkbraid.proving.backends.native_backend import NativeBackend
 from zkbraid.proving.backends.snarkjs_backend import SnarkjsBackend
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.proving.node_runner import NodeRunner
@@ -77,9 +77,9 @@ def main() -> None:
     job = ProofJob(transfer, tx_witness)
 
     with NodeRunner() as runner:
-        own_native = OwnershipProver(Groth16pyBackend(own_keys, runner), keys=own_keys)
+        own_native = OwnershipProver(NativeBackend(own_keys, runner), keys=own_keys)
         own_wasm = OwnershipProver(SnarkjsBackend(own_keys, runner), keys=own_keys)
-        tx_native = Prover(Groth16pyBackend(tx_keys, runner), keys=tx_keys)
+        tx_native = Prover(NativeBackend(tx_keys, runner), keys=tx_keys)
         # Warm-up: the zkeys imported, the witness generators compiled.
         proof = own_native.prove(inputs, statement)
         tx_native.prove(job)
@@ -94,11 +94,11 @@ def main() -> None:
         ("load average at start", f"{load} (2 cores; others' work slows every figure)"),
         ("ownership constraints (--O2)", f"{own_keys.n_constraints:,}"),
         ("transaction constraints (--O2)", f"{tx_keys.n_constraints:,} (baseline)"),
-        ("ownership proof, groth16py", fmt(own_times)),
-        ("transfer proof, groth16py (baseline)", fmt(tx_times)),
+        ("ownership proof, native", fmt(own_times)),
+        ("transfer proof, native (baseline)", fmt(tx_times)),
         ("ratio ownership / transfer", f"{own_median / tx_median:.2f}"),
         ("ownership proof, snarkjs in node", fmt(wasm_times)),
-        ("ownership verify, groth16py", f"{statistics.median(verify_times) * 1000:.2f} ms"),
+        ("ownership verify, native", f"{statistics.median(verify_times) * 1000:.2f} ms"),
     ]
     gas = _verifier_gas(proof_words(proof), statement.public_inputs())
     rows.append(("OwnershipVerifier.verifyProof gas (py-evm)", f"{gas:,} (a call, 21k included)"))
@@ -115,7 +115,7 @@ def main() -> None:
         rows.append(
             ("ownership proof, Chromium (worker)", f"{browser_s:.2f} s (one proof, keys fetched)")
         )
-        rows.append(("ratio Chromium / groth16py", f"{browser_s / own_median:.2f}"))
+        rows.append(("ratio Chromium / native", f"{browser_s / own_median:.2f}"))
     report("ownership proofs (circuits/ownership.circom) vs the transaction circuit", rows)
 
 

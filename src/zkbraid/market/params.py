@@ -5,8 +5,10 @@ it *passes* only when both have passed (`period_passed`). Blocks of the global o
 100 ms under load and only when something is pending otherwise, so neither count alone means
 the same thing in a busy and in a quiet chain: the block count guarantees a prover enough
 chances to have its transaction included, the milliseconds guarantee it enough wall-clock time
-to prove (measured here for the transaction circuit, 51k constraints: about 3.6 s a proof with
-groth16py, bench/proving.py, and 7.0 s with snarkjs in headless Chromium, web/prover/README.md).
+to prove (measured here for the transaction circuit, 56k constraints: about 1.1 s a proof with
+the native prover on 2 cores, 2–2.5 s when the machine is shared, bench/proving.py; groth16py,
+the old default, took 2.5–3.6 s; and 7.0 s with snarkjs in headless Chromium,
+web/prover/README.md).
 
 Amounts are in ZKPoW base units; rates are in basis points (10,000 = 1×), so that every
 formula is integer arithmetic and every validator computes the same value.
@@ -55,7 +57,7 @@ class MarketParams:
     a proof in the block where the deadline passes still counts. Ten blocks is one second under
     load, so the milliseconds decide there."""
     deadline_ms: int = 20_000
-    """20 s: about two browser proofs (7 s each) or five groth16py proofs (3.6 s), so a
+    """20 s: about two browser proofs (7 s each) or well over ten native proofs (1–2.5 s), so a
     prover holding `max_jobs_per_prover` jobs and fetching witnesses still makes it; a crashed
     prover's job is back on the market within 20 s.
 
