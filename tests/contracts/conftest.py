@@ -4,7 +4,7 @@ short ZK chain made once per session by both back ends:
 
     0  Transfer  0 → 1, 5 of token 0                      native
     1  Deposit   L1 deposit 0 of 1 ETH for account 2       snarkjs
-    2  Withdraw  0.3 ETH from account 1 to WITHDRAW_TO     groth16py
+    2  Withdraw  0.3 ETH from account 1 to WITHDRAW_TO     native
     3  Transfer  2 → 3, 7 of token 0                      native
 
 About 20 s of proving on 2 cores; everything else in the suite is anvil calls.

@@ -1,6 +1,6 @@
 """An independent Groth16 verifier in pure Python (py_ecc), for the tests only.
 
-It shares no code with groth16py or snarkjs: it reads the snarkjs verification key JSON and
+It shares no code with the native prover or snarkjs: it reads the snarkjs verification key JSON and
 checks e(A, B) = e(α, β) · e(Σ xᵢ·ICᵢ, γ) · e(C, δ) with py_ecc's optimized BN254 pairing.
 """
 
