@@ -131,6 +131,8 @@ def test_invalid_points_and_values_are_false(
     assert not key.verify(proof.to_bytes(), raw[:-1])
     assert not key.verify(proof.to_bytes(), [b"\x01", *raw[1:]])
     assert not key.verify(b"\x00" * 10, raw)
+    for bad in (above_q, off_curve, outside, infinity):  # the Rust checks alone, without Proof's
+        assert not key.verify(_blob(bad), raw)
 
 
 def test_invalid_verifying_key_refused() -> None:
