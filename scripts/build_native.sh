@@ -2,8 +2,9 @@
 # Builds zkbraid's native prover (native/prover/, the Python module zkbraid_native) with maturin
 # (pinned in requirements.lock) and `cargo --locked` (the crates of native/prover/Cargo.lock),
 # and installs it into .venv. A stamp keyed by the hash of the crate's sources, Cargo.lock, the
-# rustc version and the flags skips a second run. A cold build takes about a minute and a half
-# on 2 cores. Called by scripts/install.sh; ZKBRAID_NATIVE_FORCE=1 rebuilds.
+# rustc version and the flags skips a second run. A cold build takes about two minutes (110 s
+# on 2 cores from an empty cargo cache, 60 s with the crates fetched). Called by
+# scripts/install.sh; ZKBRAID_NATIVE_FORCE=1 rebuilds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ if [ -z "${ZKBRAID_NATIVE_FORCE:-}" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" 
   exit 0
 fi
 
-echo "==> zkbraid install: native prover (native/prover, Rust; about 90 s the first time)${flags:+, with $flags}"
+echo "==> zkbraid install: native prover (native/prover, Rust; about two minutes the first time)${flags:+, with $flags}"
 started=$(date +%s)
 rm -rf build/native/wheels
 RUSTFLAGS="${RUSTFLAGS:-} $flags" .venv/bin/maturin build --release --locked \
