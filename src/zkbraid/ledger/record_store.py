@@ -6,13 +6,14 @@ that a restarted node rebuilds its in-memory view without reading history.
 Records changed during a block are buffered as objects and encoded once, when the block's root is
 asked for (`flush`); the trie is then updated for all of them in one pass (`TrieUpdater`, which
 gives the Yellow Paper trie's roots). Used by the market (market/store.py) and the bridge's
-deposits (settlement/deposits.py).
+deposits (settlement/deposits.py). `NumberedRecords` keeps records numbered 0, 1, 2, … in a
+store, the live ones in memory (the batches' attestations, the validator sets).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from eth_hash.auto import keccak
 
@@ -104,3 +105,57 @@ class RecordStore:
     def root(self) -> bytes:
         """The root as of the last flush."""
         return self._root
+
+
+class NumberedRecords(Generic[R]):
+    """Records of one kind numbered 0, 1, 2, … (a batch, a set nonce) in a `RecordStore` under
+    a key prefix; those still changing (`is_live`) are in the live index and kept in memory, so
+    a restarted node rebuilds them without reading the others."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        kind: type[R],
+        prefix: bytes,
+        number: Callable[[R], int],
+        is_live: Callable[[R], bool],
+    ) -> None:
+        self._store = store
+        self._kind = kind
+        self._prefix = prefix
+        self._number = number
+        self._is_live = is_live
+        self.load()
+
+    def load(self) -> None:
+        """Reads the live records again (after the store's reload)."""
+        self._live: dict[int, R] = {}
+        for key in self._store.live_keys():
+            if key.startswith(self._prefix) and len(key) == len(self._prefix) + 8:
+                record = self._store.get(key, self._kind)
+                if record is not None:
+                    self._live[self._number(record)] = record
+
+    def _key(self, number: int) -> bytes:
+        return self._prefix + number.to_bytes(8, "big")
+
+    def get(self, number: int) -> R | None:
+        if not 0 <= number < 2**64:
+            return None
+        return self._store.get(self._key(number), self._kind)
+
+    def save(self, record: R) -> None:
+        number = self._number(record)
+        key = self._key(number)
+        self._store.put(record, key)
+        live = self._is_live(record)
+        if live != (number in self._live):
+            self._store.set_live(key, live)
+        if live:
+            self._live[number] = record
+        else:
+            self._live.pop(number, None)
+
+    def live(self) -> list[R]:
+        """The live records, by number."""
+        return [self._live[n] for n in sorted(self._live)]

@@ -52,7 +52,7 @@ from zkbraid.crypto.personal_sign import SECP256K1_N
 from zkbraid.errors import BraidError, InvalidSignature, NotFound, Unauthorized
 from zkbraid.ledger.codec import U64, Address, Bytes, Flag, Hash32, ListOf, Record
 from zkbraid.ledger.kv import KVNamespace
-from zkbraid.ledger.record_store import RecordStore
+from zkbraid.ledger.record_store import NumberedRecords, RecordStore
 from zkbraid.market.records import Batch, Job
 from zkbraid.sequencer.attest_tx import SIGNATURE_BYTES, Attest
 from zkbraid.settlement.l1_contracts import Checkpoint, attestation_digest, batch_data_hash
@@ -67,10 +67,6 @@ class Batches(Protocol):
     def batch(self, index: int) -> Batch | None: ...
     def tx_at(self, seq: int) -> bytes | None: ...
     def job(self, job_id: bytes) -> Job | None: ...
-
-
-def _record_key(batch: int) -> bytes:
-    return b"b" + batch.to_bytes(8, "big")
 
 
 class UnknownAttestationBatch(NotFound):
@@ -168,15 +164,14 @@ class Attestations:
     ) -> None:
         self.params = params
         self._store = RecordStore(nodes, records, live)
+        self._records = NumberedRecords(
+            self._store, AttestationRecord, b"b", lambda r: r.batch, lambda r: not r.attested
+        )
         self._load()
 
     def _load(self) -> None:
         self.meta = self._store.get(_META, AttestationMeta) or AttestationMeta()
-        self._pending: dict[int, AttestationRecord] = {}
-        for key in self._store.live_keys():
-            record = self._store.get(key, AttestationRecord)
-            if record is not None:
-                self._pending[record.batch] = record
+        self._records.load()
         self._digests: dict[int, bytes] = {}
 
     def reload(self) -> None:
@@ -189,26 +184,16 @@ class Attestations:
         return self._store.flush()
 
     def _save(self, record: AttestationRecord) -> None:
-        key = _record_key(record.batch)
-        self._store.put(record, key)
-        live = not record.attested
-        if live != (record.batch in self._pending):
-            self._store.set_live(key, live)
-        if live:
-            self._pending[record.batch] = record
-        else:
-            self._pending.pop(record.batch, None)
+        self._records.save(record)
 
     # -- views -----------------------------------------------------------------------------
 
     def record(self, batch: int) -> AttestationRecord | None:
-        if not 0 <= batch < 2**64:
-            return None
-        return self._store.get(_record_key(batch), AttestationRecord)
+        return self._records.get(batch)
 
     def pending(self) -> list[AttestationRecord]:
         """The recorded batches not yet attested, oldest first."""
-        return [self._pending[b] for b in sorted(self._pending)]
+        return self._records.live()
 
     def digest(self, record: AttestationRecord) -> bytes:
         """The EIP-712 digest validators sign for the record's batch (l1_contracts.py)."""

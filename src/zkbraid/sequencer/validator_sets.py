@@ -37,7 +37,7 @@ from zkbraid.config import L1Params
 from zkbraid.errors import BraidError, NotFound, Unauthorized
 from zkbraid.ledger.codec import U64, Address, Bytes, Flag, ListOf, Record
 from zkbraid.ledger.kv import KVNamespace
-from zkbraid.ledger.record_store import RecordStore
+from zkbraid.ledger.record_store import NumberedRecords, RecordStore
 from zkbraid.sequencer.attest_tx import SIGNATURE_BYTES
 from zkbraid.sequencer.attestations import (
     BadAttestationSignature,
@@ -49,10 +49,6 @@ from zkbraid.settlement.l1_contracts import validator_set_digest
 from zkbraid.staking.state import Staking
 
 _META = b"m"
-
-
-def _set_key(nonce: int) -> bytes:
-    return b"s" + nonce.to_bytes(8, "big")
 
 
 class UnknownValidatorSet(NotFound):
@@ -135,15 +131,14 @@ class ValidatorSets:
     ) -> None:
         self.params = params
         self._store = RecordStore(nodes, records, live)
+        self._sets = NumberedRecords(
+            self._store, ValidatorSetRecord, b"s", lambda r: r.nonce, lambda r: not r.attested
+        )
         self._load()
 
     def _load(self) -> None:
         self.meta = self._store.get(_META, ValidatorSetMeta) or ValidatorSetMeta()
-        self._pending: dict[int, ValidatorSetRecord] = {}
-        for key in self._store.live_keys():
-            record = self._store.get(key, ValidatorSetRecord)
-            if record is not None:
-                self._pending[record.nonce] = record
+        self._sets.load()
         self._digests: dict[int, bytes] = {}
 
     def reload(self) -> None:
@@ -156,15 +151,7 @@ class ValidatorSets:
         return self._store.flush()
 
     def _save(self, record: ValidatorSetRecord) -> None:
-        key = _set_key(record.nonce)
-        self._store.put(record, key)
-        live = not record.attested
-        if live != (record.nonce in self._pending):
-            self._store.set_live(key, live)
-        if live:
-            self._pending[record.nonce] = record
-        else:
-            self._pending.pop(record.nonce, None)
+        self._sets.save(record)
 
     # -- views -----------------------------------------------------------------------------
 
@@ -174,13 +161,11 @@ class ValidatorSets:
         return self.meta.nonce
 
     def record(self, nonce: int) -> ValidatorSetRecord | None:
-        if not 0 <= nonce < 2**64:
-            return None
-        return self._store.get(_set_key(nonce), ValidatorSetRecord)
+        return self._sets.get(nonce)
 
     def pending(self) -> list[ValidatorSetRecord]:
         """The recorded sets not yet attested by their predecessors, oldest first."""
-        return [self._pending[n] for n in sorted(self._pending)]
+        return self._sets.live()
 
     def previous(self, record: ValidatorSetRecord) -> ValidatorSetRecord:
         """The set `record` replaces (the one that signs it)."""
