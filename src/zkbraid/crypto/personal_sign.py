@@ -34,6 +34,13 @@ def recover_signer(text: str, signature: bytes) -> bytes | None:
 
     Refuses a length other than 65, v other than 27/28, r or s outside [1, n), and high s.
     """
+    return recover_hash_signer(eip191_hash(text), signature)
+
+
+def recover_hash_signer(msg_hash: bytes, signature: bytes) -> bytes | None:
+    """The address whose key signed the 32-byte `msg_hash` (r ‖ s ‖ v), or None: a length
+    other than 65, v other than 27/28, r or s outside [1, n), a high s (which ecrecover-based
+    contracts such as DataAvailability.sol refuse), or no recoverable key."""
     if len(signature) != SIGNATURE_LENGTH:
         return None
     r = int.from_bytes(signature[0:32], "big")
@@ -42,7 +49,7 @@ def recover_signer(text: str, signature: bytes) -> bytes | None:
     if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
         return None
     try:
-        public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(eip191_hash(text))
+        public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(msg_hash)
     except (BadSignature, ValidationError):
         return None
     return bytes(public.to_canonical_address())

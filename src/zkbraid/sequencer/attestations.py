@@ -43,12 +43,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Protocol
 
-from eth_keys.datatypes import Signature
-from eth_keys.exceptions import BadSignature
-from eth_utils.exceptions import ValidationError
-
 from zkbraid.config import L1Params
-from zkbraid.crypto.personal_sign import SECP256K1_N
+from zkbraid.crypto.personal_sign import recover_hash_signer
 from zkbraid.errors import BraidError, InvalidSignature, NotFound, Unauthorized
 from zkbraid.ledger.codec import U64, Address, Bytes, Flag, Hash32, ListOf, Record
 from zkbraid.ledger.kv import KVNamespace
@@ -133,21 +129,9 @@ class AttestationMeta(Record):
 
 
 def recover_digest_signer(digest: bytes, signature: bytes) -> bytes | None:
-    """The address whose key signed the 32-byte `digest` (r ‖ s ‖ v), or None: a length other
-    than 65, v other than 27/28, r or s outside [1, n), a high s (DataAvailability.sol refuses
-    it), or no recoverable key."""
-    if len(signature) != SIGNATURE_BYTES:
-        return None
-    r = int.from_bytes(signature[0:32], "big")
-    s = int.from_bytes(signature[32:64], "big")
-    v = signature[64]
-    if v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s <= SECP256K1_N // 2:
-        return None
-    try:
-        public = Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(digest)
-    except (BadSignature, ValidationError):
-        return None
-    return bytes(public.to_canonical_address())
+    """The address whose key signed the 32-byte `digest` (crypto/personal_sign.py
+    `recover_hash_signer`: None for a malformed, high-s or unrecoverable signature)."""
+    return recover_hash_signer(digest, signature)
 
 
 def has_quorum(signed_power: int, total_power: int) -> bool:
