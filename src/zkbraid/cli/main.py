@@ -188,13 +188,7 @@ def _serve_devnet(
     helpers: list[tuple[Any, str]] = []
 
     def stop_helpers() -> None:
-        for proc, _ in helpers:
-            proc.send_signal(signal.SIGINT)  # the prover deactivates, the agent stops
-        for proc, _ in helpers:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop_helpers(helpers)
 
     try:
         asyncio.run(node.serve(ready, before_stop=stop_helpers))
@@ -234,6 +228,18 @@ def _helper(args: argparse.Namespace, url: str, name: str, cmd: list[str]) -> tu
         stderr=subprocess.STDOUT,
     )
     return proc, log_path
+
+
+def _stop_helpers(helpers: list[tuple[Any, str]]) -> None:
+    """Stops the devnet's helpers (`_helper`): SIGINT to all (the prover deactivates, the agent
+    stops), then up to 30 s each before a kill."""
+    for proc, _ in helpers:
+        proc.send_signal(signal.SIGINT)
+    for proc, _ in helpers:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]:

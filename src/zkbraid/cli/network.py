@@ -250,6 +250,8 @@ def run_network(args: argparse.Namespace) -> int:
 def _serve_network(
     args: argparse.Namespace, spec: Any, network_file: Path, with_l1: bool, helper: Any
 ) -> int:
+    from zkbraid.cli.main import _stop_helpers
+
     resumed = any((network_file.parent / n.name).exists() for n in spec.nodes)
     out.progress(
         f"{'resuming' if resumed else 'creating'} a network of {spec.validators} validators in"
@@ -332,13 +334,7 @@ def _serve_network(
         return 0
     finally:
         out.progress("stopping the network")
-        for proc, _ in helpers:
-            proc.send_signal(signal.SIGINT)  # the prover deactivates, the agent stops
-        for proc, _ in helpers:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop_helpers(helpers)
         for proc, _ in nodes.values():
             if proc.poll() is None:
                 proc.terminate()
