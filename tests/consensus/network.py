@@ -117,7 +117,8 @@ class Node:
         raise RuntimeError(f"{self.name} did not start:\n{self.log.read_text()[-4000:]}")
 
     def kill9(self) -> None:
-        """SIGKILL (its CometBFT child dies with it)."""
+        """SIGKILL. Its CometBFT child gets SIGKILL on its parent's death; and should one
+        survive, the node started again ends it (engine.py `_end_stale`)."""
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
@@ -125,12 +126,7 @@ class Node:
         elif self.pid is not None:
             os.kill(self.pid, signal.SIGKILL)
             self.pid = None
-        # the CometBFT child gets SIGTERM on its parent's death: wait for its ports
-        until(
-            f"{self.name}'s ports",
-            lambda: _free(self.spec.rpc_port) and _free(self.spec.p2p_port),
-            30,
-        )
+        until(f"{self.name}'s API down", lambda: not self.up(), 30)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

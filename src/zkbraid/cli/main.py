@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from zkbraid.cli import agent as agent_cli
@@ -219,27 +220,44 @@ def _cometbft_settings(args: argparse.Namespace, net: Any) -> Any:
 
 
 def _helper(args: argparse.Namespace, url: str, name: str, cmd: list[str]) -> tuple[Any, str]:
-    """Starts `braid <cmd>` against the devnet, its output in `<data dir>/<name>.log`."""
+    """Starts `braid <cmd>` against the devnet, its output in `<data dir>/<name>.log`, its
+    process id in `<data dir>/<name>.pid`; it gets SIGTERM when the devnet dies, and one an
+    earlier, killed devnet left running is ended first."""
+    from zkbraid import processes
+
     log_path = os.path.join(args.data_dir, f"{name}.log")
-    log = open(log_path, "ab")  # noqa: SIM115 - the child holds it until it exits
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zkbraid.cli.main", "--rpc", url, *cmd],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    pid_path = Path(args.data_dir) / f"{name}.pid"
+    argv = [sys.executable, "-m", "zkbraid.cli.main", "--rpc", url, *cmd]
+    stale = processes.end_stale(pid_path, processes.argv_has("zkbraid.cli.main", url, *cmd), name)
+    if stale is not None:
+        out.progress(f"ended the {name} (pid {stale}) an earlier run left running")
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=processes.die_with_parent()
+        )
+    processes.write_pid(pid_path, proc.pid)
     return proc, log_path
+
+
+HELPER_GRACE_S = 30.0
+"""How long the devnet's helpers get after SIGINT (the prover deactivates) before a SIGKILL."""
 
 
 def _stop_helpers(helpers: list[tuple[Any, str]]) -> None:
     """Stops the devnet's helpers (`_helper`): SIGINT to all (the prover deactivates, the agent
-    stops), then up to 30 s each before a kill."""
+    stops), then up to HELPER_GRACE_S each before a kill."""
+    from zkbraid import processes
+
     for proc, _ in helpers:
-        proc.send_signal(signal.SIGINT)
-    for proc, _ in helpers:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc, log_path in helpers:
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=HELPER_GRACE_S)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        processes.remove_pid(Path(log_path).with_suffix(".pid"), proc.pid)
 
 
 def _devnet_l1(args: argparse.Namespace, net: Any, keys: Any) -> tuple[Any, Any]:
@@ -690,6 +708,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_devnet)
 
     from zkbraid.cli import network as network_cli
+
+    network_cli.supervision_flags(d)
 
     network_cli.add_parser(sub)
     bridge_cli.add_parser(sub)

@@ -5,9 +5,11 @@ validator.
 The launcher builds (or loads) the circuit keys once, starts the one L1 (anvil, its rollup
 deployed once), writes `<data dir>/network.json`, starts one `braid node` per validator (its
 output in `<data dir>/<name>.log`), then one agent and, with --prover, one prover, both at
-validator 0. Each node's process id is in `<data dir>/<name>.pid` (kill one to see the others
-go on; `braid node --network <data dir>/network.json --name <name>` starts it again). Ctrl-C
-stops the helpers, then the validators, then the L1; running it again resumes the same network.
+validator 0. The launcher supervises the validators (node/supervisor.py): one that dies is
+started again after a backoff, up to --restart-limit times, with a line saying whether the chain
+goes on meanwhile. Each node's process id is in `<data dir>/<name>.pid`; `braid node --network
+<data dir>/network.json --name <name> [--supervise]` runs one by hand. Ctrl-C stops the helpers,
+then the validators, then the L1; running it again resumes the same network.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import argparse
 import asyncio
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +28,9 @@ from urllib.parse import urlparse
 
 import requests
 
+from zkbraid import processes
 from zkbraid.cli import output as out
+from zkbraid.node.supervisor import STATE_FILE, Child, RestartPolicy, Supervisor
 from zkbraid.sdk.client import BraidClient
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 
@@ -48,6 +51,13 @@ def add_parser(sub: Any) -> None:
     n.add_argument("--network", required=True, help="the devnet's network.json")
     n.add_argument("--name", required=True, help="the node's name in it (v0, v1, …)")
     n.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    n.add_argument(
+        "--supervise",
+        action="store_true",
+        help="run the node as a child of this command, which starts it again when it dies"
+        " (by --restart-limit; its state in <data dir>/<name>.supervisor.json)",
+    )
+    supervision_flags(n)
     n.set_defaults(func=cmd_node)
 
 
@@ -104,6 +114,8 @@ def cmd_node(args: argparse.Namespace) -> int:
     if not COMETBFT.exists():
         out.fail(f"{COMETBFT} is missing: run scripts/install.sh --with-cometbft")
         return 2
+    if args.supervise:
+        return run_supervised_node(args)
     spec = NetworkSpec.load(args.network)
     me = spec.node(args.name)
     data_dir = Path(args.network).resolve().parent / me.name
@@ -149,39 +161,51 @@ def cmd_node(args: argparse.Namespace) -> int:
 # -- the launcher ------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    from zkbraid.consensus.cometbft.engine import die_with_parent
-
-    die_with_parent()
-
-
-def _spawn_node(
-    network_file: Path, name: str, log_level: str
-) -> tuple[subprocess.Popen[bytes], Path]:
-    log_path = network_file.parent / f"{name}.log"
-    logf = open(log_path, "ab")  # noqa: SIM115 - the child holds it until it exits
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "zkbraid.cli.main",
-            "node",
-            "--network",
-            str(network_file),
-            "--name",
-            name,
-            "--log-level",
-            log_level,
-        ],
-        stdout=logf,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_die_with_parent,
-        start_new_session=True,  # Ctrl-C reaches the launcher, which stops them in order
+def supervision_flags(p: argparse.ArgumentParser) -> None:
+    """The restart policy's flags (node/supervisor.py RestartPolicy)."""
+    defaults = RestartPolicy()
+    p.add_argument(
+        "--restart-limit",
+        type=int,
+        default=defaults.limit,
+        metavar="N",
+        help=f"restart a validator process that died, at most N times within"
+        f" {defaults.window_s:g} s, after {defaults.backoff_s:g} s doubling to"
+        f" {defaults.max_backoff_s:g} s ({defaults.limit}; 0: never restart)",
     )
-    logf.close()
-    # `kill -9 $(cat <data dir>/v2.pid)` takes a validator down (its CometBFT dies with it)
-    (network_file.parent / f"{name}.pid").write_text(f"{proc.pid}\n")
-    return proc, log_path
+
+
+def _policy(args: argparse.Namespace) -> RestartPolicy:
+    return RestartPolicy(limit=max(0, args.restart_limit))
+
+
+def _node_argv(network_file: Path, name: str, log_level: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "zkbraid.cli.main",
+        "node",
+        "--network",
+        str(network_file),
+        "--name",
+        name,
+        "--log-level",
+        log_level,
+    ]
+
+
+def _supervise_node(sup: Supervisor, network_file: Path, name: str, log_level: str) -> None:
+    """Starts `braid node … --name NAME` under `sup`, its output in `<data dir>/<name>.log`
+    and its process id in `<data dir>/<name>.pid` (`kill -9 $(cat v2.pid)` takes it down; the
+    supervisor starts it again). A node of an earlier run still running there is ended first."""
+    data_dir = network_file.parent
+    sup.add(
+        name,
+        _node_argv(network_file, name, log_level),
+        data_dir / f"{name}.log",
+        data_dir / f"{name}.pid",
+        processes.argv_has("zkbraid.cli.main", "node", str(network_file), name),
+    )
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -196,6 +220,44 @@ def _healthy(url: str) -> bool:
         return requests.get(url + "/health", timeout=1).ok
     except requests.RequestException:
         return False
+
+
+def _powers(spec: Any, up: list[str]) -> dict[str, int]:
+    """Each node's voting power now, as a running node's CometBFT tells it (every node 1 when
+    none answers: the devnet's genesis validators have equal power)."""
+    for n in spec.nodes:
+        if n.name not in up:
+            continue
+        try:
+            reply = requests.post(
+                f"http://127.0.0.1:{n.rpc_port}",
+                json={"jsonrpc": "2.0", "id": 1, "method": "validators", "params": {}},
+                timeout=2,
+            ).json()["result"]
+            by_address = {v["address"].upper(): int(v["voting_power"]) for v in reply["validators"]}
+        except (requests.RequestException, KeyError, ValueError):
+            continue
+        from zkbraid.staking.keys import consensus_address
+
+        return {
+            m.name: by_address.get(consensus_address(m.keys.consensus_key).hex().upper(), 0)
+            for m in spec.nodes
+        }
+    return {m.name: 1 for m in spec.nodes}
+
+
+def quorum_note(spec: Any, up: list[str]) -> str:
+    """Whether the chain goes on with only `up` running: CometBFT commits a block only with
+    more than two thirds of the voting power."""
+    powers = _powers(spec, up)
+    total = sum(powers.values()) or 1
+    running = sum(powers[n] for n in up if n in powers)
+    share = (
+        f"{len(up)} of {len(spec.nodes)} validators run, {100 * running / total:.0f}% of the power"
+    )
+    if 3 * running > 2 * total:
+        return f" ({share}: the chain goes on)"
+    return f" ({share}: two thirds or less, the chain has halted until validators return)"
 
 
 def run_network(args: argparse.Namespace) -> int:
@@ -260,16 +322,24 @@ def _serve_network(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    nodes = {n.name: _spawn_node(network_file, n.name, args.log_level) for n in spec.nodes}
+
+    def on_exit(child: Child) -> str:
+        return quorum_note(spec, [n for n in sup.up() if n != child.name])
+
+    sup = Supervisor(network_file.parent / STATE_FILE, _policy(args), _report, on_exit)
     helpers: list[tuple[Any, str]] = []
     try:
+        for n in spec.nodes:
+            _supervise_node(sup, network_file, n.name, args.log_level)
         deadline = time.monotonic() + START_TIMEOUT_S
         waiting = {n.name: n.url for n in spec.nodes}
         while waiting and not stop.is_set():
             for name, url in list(waiting.items()):
-                proc, log_path = nodes[name]
-                if proc.poll() is not None:
-                    out.fail(f"{name} exited with code {proc.returncode}:\n{_tail(log_path)}")
+                child = sup.children[name]
+                if child.proc is not None and child.proc.poll() is not None:
+                    out.fail(
+                        f"{name} exited with code {child.proc.returncode}:\n{_tail(child.log_path)}"
+                    )
                     return 1
                 if _healthy(url):
                     del waiting[name]
@@ -301,6 +371,14 @@ def _serve_network(
             f" timeout_commit), ZK every {args.zk_block_ms} ms or {args.zk_max_txs} txs"
         )
         print("  every node serves the whole API; `braid status` shows every validator")
+        policy = sup.policy
+        if policy.limit:
+            print(
+                f"  supervision   a validator that dies is restarted (after {policy.backoff_s:g} s,"
+                f" doubling; at most {policy.limit} times in {policy.window_s:g} s)"
+            )
+        else:
+            print("  supervision   off (--restart-limit 0): a validator that dies stays down")
         args_for_helpers = argparse.Namespace(
             **{**vars(args), "data_dir": str(network_file.parent)}
         )
@@ -321,32 +399,40 @@ def _serve_network(
             "  Ctrl-C stops the network; `braid devnet --validators N` again resumes it.",
             flush=True,
         )
-        reported: set[str] = set()
         while not stop.is_set():
-            for name, (proc, log_path) in nodes.items():
-                if proc.poll() is not None and name not in reported:
-                    reported.add(name)
-                    out.fail(
-                        f"{name} exited with code {proc.returncode} (the others go on while more"
-                        f" than two thirds of the power runs):\n{_tail(log_path)}"
-                    )
+            for child in sup.poll():
+                tail = _tail(child.log_path)
+                if tail:
+                    print(f"  {child.name}'s log ends:\n{tail}", file=sys.stderr, flush=True)
             stop.wait(0.5)
         return 0
     finally:
         out.progress("stopping the network")
         _stop_helpers(helpers)
-        for proc, _ in nodes.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for name, (proc, _) in nodes.items():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            pid_file = network_file.parent / f"{name}.pid"
-            if pid_file.exists() and pid_file.read_text().strip() == str(proc.pid):
-                pid_file.unlink()
+        sup.stop_all()
+
+
+def _report(line: str) -> None:
+    out.fail(line) if " exited " in line or "not restarting" in line else out.progress(line)
+
+
+def run_supervised_node(args: argparse.Namespace) -> int:
+    """`braid node --supervise`: runs `braid node` (without --supervise) as a child and starts
+    it again when it dies, by the same policy as the launcher's validators."""
+    network_file = Path(args.network).resolve()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sup = Supervisor(network_file.parent / f"{args.name}.{STATE_FILE}", _policy(args), _report)
+    try:
+        _supervise_node(sup, network_file, args.name, args.log_level)
+        out.progress(f"supervising {args.name} (pid {sup.children[args.name].pid})")
+        while not stop.is_set():
+            sup.poll()
+            stop.wait(0.5)
+        return 0
+    finally:
+        sup.stop_all()
 
 
 # -- status of every validator -----------------------------------------------------------------
@@ -380,6 +466,10 @@ def network_status(rpc: str, validators: int | None) -> dict[str, Any] | None:
     if validators is None and len(listed) <= 1:
         return None
     rows = [_node_row(n) for n in listed[: validators or len(listed)]]
+    # the supervisors' view as a node that is up tells it (a down node tells nothing)
+    supervised = {n["name"]: n.get("supervisor") for n in listed if n.get("supervisor")}
+    for r in rows:
+        r["supervisor"] = r["supervisor"] or supervised.get(r["name"])
     return {"nodes": rows, "totalPower": sum(r["power"] or 0 for r in rows if r["instance"] == 0)}
 
 
@@ -394,6 +484,7 @@ def _node_row(n: dict[str, Any]) -> dict[str, Any]:
         "appHash": None,
         "cometbftHeight": None,
         "power": None,
+        "supervisor": n.get("supervisor"),
     }
     try:
         status = BraidClient(n["url"], timeout=3).status()
@@ -414,17 +505,30 @@ def _node_row(n: dict[str, Any]) -> dict[str, Any]:
 def print_network(network: dict[str, Any]) -> None:
     nodes = network["nodes"]
     print(f"\nvalidators ({len(nodes)} nodes, total power {network['totalPower']})")
-    print(f"  {'node':<6} {'JSON-RPC':<24} {'height':>7} {'CometBFT':>9} {'power':>7}  app hash")
+    print(
+        f"  {'node':<6} {'JSON-RPC':<24} {'height':>7} {'CometBFT':>9} {'power':>7}"
+        f" {'restarts':>8}  app hash"
+    )
     for r in nodes:
+        sup = r.get("supervisor") or {}
+        restarts = sup.get("restarts", "-")
         if not r["up"]:
-            print(f"  {r['name']:<6} {r['url']:<24} {'down':>7}")
+            state = sup.get("state")
+            why = "down" if state in (None, "up") else f"down ({state}"
+            if state not in (None, "up"):
+                last = sup.get("lastExit")
+                why += ")" if last is None else f", last exit {last})"
+            print(f"  {r['name']:<6} {r['url']:<24} {why:>7} {'':>9} {'':>7} {restarts:>8}")
             continue
         cometbft = "?" if r["cometbftHeight"] is None else r["cometbftHeight"]
         power = "?" if r["power"] is None else r["power"]
         print(
             f"  {r['name']:<6} {r['url']:<24} {r['height']:>7} {cometbft:>9} {power:>7}"
-            f"  {r['appHash']}"
+            f" {restarts:>8}  {r['appHash']}"
         )
+    down = [r["name"] for r in nodes if not r["up"]]
+    if down:
+        print(f"  down: {', '.join(down)}")
     hashes = {(r["height"], r["appHash"]) for r in nodes if r["up"]}
     heights = {h for h, _ in hashes}
     if len(hashes) > len(heights):

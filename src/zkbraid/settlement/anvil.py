@@ -4,8 +4,6 @@ Ethereum JSON-RPC endpoint instead."""
 
 from __future__ import annotations
 
-import ctypes
-import signal
 import socket
 import subprocess
 import time
@@ -15,6 +13,7 @@ from typing import Any
 
 import requests
 
+from zkbraid import processes
 from zkbraid.proving.artifacts import NODE_MODULES
 
 ANVIL = NODE_MODULES / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -23,16 +22,6 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
 class AnvilMissing(RuntimeError):
     """The anvil binary is not installed (scripts/install.sh runs `npm ci`)."""
-
-
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGTERM when its parent dies, so a killed node (even SIGKILL)
-    leaves no anvil holding its port."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def free_port() -> int:
@@ -52,14 +41,17 @@ class Anvil:
         block_time_s: float | None = None,
         log_path: Path | None = None,
         state_path: Path | None = None,
+        pid_path: Path | None = None,
     ) -> None:
         """`block_time_s`: mine a block every so many seconds (None: one block a transaction);
-        `state_path`: keep the chain in this file across restarts."""
+        `state_path`: keep the chain in this file across restarts; `pid_path`: where its process
+        id is kept, so an anvil left running by a killed devnet is ended at the next start."""
         self.port = port or free_port()
         self.chain_id = chain_id
         self.block_time_s = block_time_s
         self.log_path = log_path
         self.state_path = state_path
+        self.pid_path = pid_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -73,6 +65,12 @@ class Anvil:
         """
         if not ANVIL.exists():
             raise AnvilMissing(f"{ANVIL} is missing: run scripts/install.sh (npm ci)")
+        if self.pid_path is not None:
+            processes.end_stale(
+                self.pid_path,
+                processes.argv_has("anvil", "--port", str(self.port)),
+                f"anvil on port {self.port}",
+            )
         self._wait_for_port(timeout_s)
         cmd = [
             str(ANVIL),
@@ -90,9 +88,12 @@ class Anvil:
             # loaded at start, dumped every second and at exit (a killed devnet loses at most 1 s)
             cmd += ["--state", str(self.state_path), "--state-interval", "1"]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # SIGTERM when the devnet dies, even by SIGKILL: anvil saves its chain on the way out
         self.proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=processes.die_with_parent()
         )
+        if self.pid_path is not None:
+            processes.write_pid(self.pid_path, self.proc.pid)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -130,13 +131,11 @@ class Anvil:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """SIGTERM (anvil saves its chain), SIGKILL after processes.STOP_GRACE_S."""
+        if self.proc is not None:
+            processes.stop(self.proc)
+            if self.pid_path is not None:
+                processes.remove_pid(self.pid_path, self.proc.pid)
         self.proc = None
 
     def __enter__(self) -> Anvil:

@@ -39,6 +39,7 @@ class DevnetL1:
             block_time_s=1.0,
             log_path=self.dir / "anvil.log",
             state_path=self.dir / "anvil.json",
+            pid_path=self.dir / "anvil.pid",
         )
         self.deployment: Deployment | None = None
 

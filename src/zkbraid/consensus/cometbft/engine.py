@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import ctypes
 import http.client
 import json
 import logging
@@ -31,6 +30,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zkbraid import processes
 from zkbraid.consensus.cometbft.settings import CometBftSettings, tune_config
 from zkbraid.consensus.engine import Application, ConsensusEngine, FinalizedBlock
 from zkbraid.errors import BraidError
@@ -62,15 +62,6 @@ class EngineRejected(BraidError):
     """CometBFT refused the transaction before the application saw it (e.g. too large)."""
 
     code = -32021
-
-
-def die_with_parent() -> None:
-    """Linux: the child gets SIGTERM when the node dies, even by SIGKILL."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class RpcClient:
@@ -151,6 +142,11 @@ class CometBftEngine(ConsensusEngine):
         return self.home / "cometbft.log"
 
     @property
+    def pid_path(self) -> Path:
+        """The running CometBFT's process id (a node killed with SIGKILL leaves it behind)."""
+        return self.home / "cometbft.pid"
+
+    @property
     def failure(self) -> BaseException | None:
         """Why the engine stopped ordering (CometBFT exited, or an ABCI request failed)."""
         if self._server is not None and self._server.handler.failure is not None:
@@ -212,6 +208,7 @@ class CometBftEngine(ConsensusEngine):
         self._server = AbciServer(handler)
         self._server.start()
         tune_config(self.home / "config" / "config.toml", self.settings, self._server.address)
+        self._end_stale()
         self._wait_for_port(self.settings.rpc_port)
         self._wait_for_port(self.settings.p2p_port)
         logf = open(self.log_path, "ab")  # noqa: SIM115 - the child holds it until it exits
@@ -219,10 +216,14 @@ class CometBftEngine(ConsensusEngine):
             [str(COMETBFT), "start", "--home", str(self.home)],
             stdout=logf,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
+            # a node that dies (even by SIGKILL) takes its CometBFT with it: SIGKILL, since
+            # CometBFT can hang for ever after SIGTERM once its ABCI connections are gone, and
+            # a crashed node is a crash for CometBFT too (its WAL and stores recover from one)
+            preexec_fn=processes.die_with_parent(signal.SIGKILL),
             start_new_session=True,  # a terminal's Ctrl-C reaches the node, which stops it
         )
         logf.close()
+        processes.write_pid(self.pid_path, self._proc.pid)
         deadline = time.monotonic() + timeout_s
         while True:
             if self._proc.poll() is not None:
@@ -279,6 +280,18 @@ class CometBftEngine(ConsensusEngine):
         genesis_path.write_text(json.dumps(doc, indent=2) + "\n")
         log.info("made CometBFT's home in %s (one validator)", self.home)
 
+    def _end_stale(self) -> None:
+        """Ends a CometBFT of an earlier run on this home (its node was killed and the
+        CometBFT hung, or outlived it) before this one starts, and says so."""
+        home = str(self.home)
+        pid = processes.end_stale(
+            self.pid_path,
+            lambda argv: argv[0].endswith("cometbft") and argv[1:4] == ["start", "--home", home],
+            f"CometBFT on {home}",
+        )
+        if pid is not None:
+            log.warning("ended CometBFT pid %d of an earlier run on %s", pid, home)
+
     @staticmethod
     def _wait_for_port(port: int, timeout_s: float = 10.0) -> None:
         """Waits for a port a previous CometBFT of this node may still hold.
@@ -314,16 +327,13 @@ class CometBftEngine(ConsensusEngine):
             self._exit_failure = RuntimeError(f"cometbft exited with code {code}")
 
     def stop(self) -> None:
-        """Stops CometBFT (SIGTERM, then SIGKILL after 15 s) and the ABCI server."""
+        """Stops CometBFT (SIGTERM, then SIGKILL after processes.STOP_GRACE_S) and the ABCI
+        server."""
         self._stopping = True
         proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            processes.stop(proc)
+            processes.remove_pid(self.pid_path, proc.pid)
         self._proc = None
         if self._server is not None:
             self._server.stop()
