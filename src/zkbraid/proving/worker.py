@@ -37,6 +37,9 @@ from zkbraid.sdk.client import BraidClient, TxFailed, TxTimeout, Wallet
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 from zkbraid.zk.transactions import decode_transaction
 
+UNREACHABLE_RETRY_S = 1.0
+"""How often a worker whose node does not answer (it restarts) asks again."""
+
 Report = Callable[[str], None]
 
 
@@ -172,18 +175,31 @@ class ProverWorker:
         beats = threading.Thread(target=self._heartbeats, args=(beat_stop,), daemon=True)
         beats.start()
         try:
+            unreachable = False
             while not stop.is_set():
                 if count is not None and self.stats.proofs + self.stats.bundles >= count:
                     break
-                jobs = [
-                    j
-                    for j in self.client.assignments(self.address)
-                    if (j["jobId"], j["attempt"]) not in self.stats.done
-                ]
-                self._check_fines()
+                try:
+                    jobs = [
+                        j
+                        for j in self.client.assignments(self.address)
+                        if (j["jobId"], j["attempt"]) not in self.stats.done
+                    ]
+                    self._check_fines()
+                    idle = not jobs and exit_when_idle and not self.client.market()["openJobs"]
+                except NodeUnreachable as e:
+                    # the node restarts, or is down for a while: wait for it, say so once
+                    if not unreachable:
+                        self.report(f"{e}; waiting for it")
+                    unreachable = True
+                    stop.wait(UNREACHABLE_RETRY_S)
+                    continue
+                if unreachable:
+                    self.report("the node answers again")
+                    unreachable = False
+                if idle:
+                    break
                 if not jobs:
-                    if exit_when_idle and not self.client.market()["openJobs"]:
-                        break
                     stop.wait(self.poll_s)
                     continue
                 job = jobs[0]
@@ -193,7 +209,7 @@ class ProverWorker:
                         self._prove(job)
                     else:
                         self._aggregate(job)
-                except (RpcError, TxFailed, TxTimeout) as e:
+                except (RpcError, TxFailed, TxTimeout, NodeUnreachable) as e:
                     self.stats.refused += 1
                     self.report(f"job {job['jobId']} not accepted: {e}")
                 except BraidError as e:
@@ -202,8 +218,8 @@ class ProverWorker:
         finally:
             beat_stop.set()
             beats.join(timeout=self.timeout_s)
-            self._check_fines()
             try:
+                self._check_fines()
                 self.leave()
             except (RpcError, TxFailed, TxTimeout, NodeUnreachable) as e:
                 self.report(f"could not deactivate: {e}")

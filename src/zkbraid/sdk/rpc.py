@@ -28,7 +28,8 @@ class RpcError(Exception):
 
 
 class NodeUnreachable(Exception):
-    """No node answers at the URL."""
+    """No node answers at the URL (nothing listens, or it did not answer in time: a request
+    that timed out may still have been carried out)."""
 
 
 class RpcClient:
@@ -50,6 +51,11 @@ class RpcClient:
             resp = self._session.post(self.url, json=body, timeout=timeout or self.timeout)
         except requests.ConnectionError as e:
             raise NodeUnreachable(f"no zkbraid node answers at {self.url}") from e
+        except requests.Timeout as e:
+            raise NodeUnreachable(
+                f"the zkbraid node at {self.url} did not answer {method} within"
+                f" {timeout or self.timeout:g} s"
+            ) from e
         resp.raise_for_status()
         reply = resp.json()
         if "error" in reply:

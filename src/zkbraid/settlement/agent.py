@@ -24,11 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted
 
 from zkbraid.sdk.client import BraidClient, Wallet
-from zkbraid.sdk.rpc import RpcError
+from zkbraid.sdk.rpc import NodeUnreachable, RpcError
 from zkbraid.settlement.l1_contracts import (
     Checkpoint,
     encode_batch,
@@ -236,15 +237,27 @@ class SubmissionAgent:
         """Posts batches as they become ready, in its slots, until `count` are posted, or
         nothing is left (`exit_when_idle`), or `stop()`."""
         posted: list[Posted] = []
+        unreachable = False
         while not stop() and (count is None or len(posted) < count):
-            ready = self.next_batch()
-            if ready is None:
-                self.sync_validators()
-                if exit_when_idle:
-                    break
-                time.sleep(poll_s)
+            try:
+                ready = self.next_batch()
+                if ready is None:
+                    self.sync_validators()
+                    done = None
+                else:
+                    done = self.submit(*ready)
+            except (NodeUnreachable, requests.RequestException, TimeExhausted) as e:
+                # the node restarts, or the L1 does not answer for a while: the batch waits
+                if not unreachable:
+                    self.progress(f"waiting: {e}")
+                unreachable = True
+                time.sleep(max(poll_s, 1.0))
                 continue
-            done = self.submit(*ready)
+            if unreachable:
+                self.progress("the node and the L1 answer again")
+                unreachable = False
+            if ready is None and exit_when_idle:
+                break
             if done is None:
                 time.sleep(poll_s)
                 continue
