@@ -6,6 +6,8 @@ Configuration is data (STYLE.md §7): every rule that takes a number reads it fr
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -113,6 +115,49 @@ class ChainParams:
         check_genesis_validators(self.staking, self.genesis_validators)
 
 
+CORS_ENV = "BRAID_CORS_ORIGINS"
+"""The environment variable that lists, comma-separated, the web origins a node lets browsers
+call its JSON-RPC from (`HttpSettings.cors_origins`), e.g. `http://localhost:3000`."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """What the node's HTTP server accepts before any method runs (api/server.py): node-local
+    bounds that keep a hostile request from crashing or stalling the node, never chain rules."""
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    """Largest request body (HTTP 413 beyond it): a bundle of a full batch's proofs fits."""
+    max_depth: int = 32
+    """Deepest nesting of arrays and objects in a body, counted on the raw bytes before it is
+    parsed (the deepest request a method takes, an `eth_call` access list in a batch, is 7)."""
+    max_batch: int = 100
+    """Most requests in one batch."""
+    cors_origins: tuple[str, ...] = ()
+    """Web origins (`scheme://host[:port]`, or `*` for any) whose pages may call the JSON-RPC
+    from a browser. Empty: none but the node's own pages (/prover/, same origin)."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_body_bytes", "max_depth", "max_batch"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        for origin in self.cors_origins:
+            check_origin(origin)
+
+    def with_env(self, environ: Mapping[str, str] = os.environ) -> HttpSettings:
+        """These settings with the origins `BRAID_CORS_ORIGINS` lists added."""
+        listed = tuple(o.strip() for o in environ.get(CORS_ENV, "").split(",") if o.strip())
+        return replace(self, cors_origins=self.cors_origins + listed) if listed else self
+
+
+def check_origin(origin: str) -> None:
+    """Raises ValueError unless `origin` is `*` or a web origin: `http(s)://host[:port]`."""
+    scheme, sep, host = origin.partition("://")
+    if origin != "*" and (
+        scheme not in ("http", "https") or not sep or not host or any(c in host for c in "/?# ")
+    ):
+        raise ValueError(f"a CORS origin is scheme://host[:port] or *, got {origin!r}")
+
+
 @dataclass(frozen=True)
 class NodeConfig:
     """One node's own settings (not consensus-critical)."""
@@ -126,6 +171,8 @@ class NodeConfig:
     rpc_limits: RpcLimits = field(default_factory=RpcLimits)
     """What one eth_* request may cost this node (log ranges, eth_call gas): the node's own
     choice, never a chain rule."""
+    http: HttpSettings = field(default_factory=HttpSettings)
+    """What the HTTP server accepts: body size, nesting depth, batch size, CORS origins."""
 
 
 def with_overrides(obj: Any, overrides: dict[str, Any]) -> Any:

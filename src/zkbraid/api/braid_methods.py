@@ -6,19 +6,33 @@ import os
 from typing import Any
 
 from zkbraid import __version__
-from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity, submits
+from zkbraid.api.jsonrpc import (
+    SQLITE_BITS,
+    InvalidParams,
+    Params,
+    boolean,
+    hex_bytes,
+    hexb,
+    param,
+    quantity,
+    submits,
+)
 from zkbraid.api.market_methods import job_json, market_now
 from zkbraid.api.receipts_json import header_json, record_json, zk_tx_json
 from zkbraid.api.view import NodeView
 from zkbraid.errors import NotFound
 from zkbraid.ledger.block import BlockHeader, ChainKind
-from zkbraid.ledger.envelope import TxKind, wrap
+from zkbraid.ledger.envelope import MalformedEnvelope, TxKind, unwrap, wrap
 from zkbraid.market.records import JobStatus
 from zkbraid.market.transactions import Faucet
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.zk.transactions import ZkTransaction
 
 MAX_BLOCKS_PER_CALL = 1000
+MAX_HEIGHT = 2**SQLITE_BITS - 1
+"""The highest height the ledger's store can hold (a SQLite INTEGER)."""
+USER_KINDS = (TxKind.ZK, TxKind.FAST, TxKind.SEQUENCER)
+"""The envelope kinds a user may submit: a block marker is a proposer's, in no mempool."""
 
 
 class UnknownBlock(NotFound):
@@ -95,7 +109,7 @@ def _height(node: NodeView) -> int:
 def _height_arg(node: NodeView, value: Any) -> int:
     if value == "latest":
         return _height(node)
-    return quantity(value, "height")
+    return quantity(value, "height", SQLITE_BITS)
 
 
 def build(node: NodeView) -> dict[str, Any]:
@@ -134,7 +148,7 @@ def build(node: NodeView) -> dict[str, Any]:
 
     def get_block(params: Params) -> dict[str, Any] | None:
         height = _height_arg(node, param(params, 0, "height"))
-        full = bool(param(params, 1, "withTransactions", False))
+        full = boolean(param(params, 1, "withTransactions", False), "withTransactions")
         header = node.ledger.header(height)
         if header is None:
             return None
@@ -142,7 +156,7 @@ def build(node: NodeView) -> dict[str, Any]:
 
     def get_block_by_hash(params: Params) -> dict[str, Any] | None:
         block_hash = hex_bytes(param(params, 0, "hash"), "hash", 32)
-        full = bool(param(params, 1, "withTransactions", False))
+        full = boolean(param(params, 1, "withTransactions", False), "withTransactions")
         header = node.ledger.header_by_hash(block_hash)
         if header is None:
             return None
@@ -157,12 +171,13 @@ def build(node: NodeView) -> dict[str, Any]:
 
     def get_blocks(params: Params) -> list[dict[str, Any]]:
         """The interleaved order: blocks `first`..`first+count-1` (count ≤ 1000)."""
-        first = quantity(param(params, 0, "first"), "first")
+        first = quantity(param(params, 0, "first"), "first", SQLITE_BITS)
         count = quantity(param(params, 1, "count", 20), "count")
         if count > MAX_BLOCKS_PER_CALL:
             raise InvalidParams(f"count is limited to {MAX_BLOCKS_PER_CALL}")
-        headers = node.ledger.headers(first, first + count - 1)
-        counts = node.ledger.tx_counts(first, first + count - 1)
+        last = min(first + count - 1, MAX_HEIGHT)
+        headers = node.ledger.headers(first, last)
+        counts = node.ledger.tx_counts(first, last)
         out = []
         for h in headers:
             j = header_json(h)
@@ -186,7 +201,15 @@ def build(node: NodeView) -> dict[str, Any]:
 
     @submits
     def send_envelope(params: Params) -> str:
+        """Submits a transaction of any kind a user may send, in its envelope (kind byte and
+        payload). Raises MalformedEnvelope for a block marker or an unknown kind."""
         raw = hex_bytes(param(params, 0, "envelope"), "envelope")
+        kind, _ = unwrap(raw)
+        if kind not in USER_KINDS:
+            raise MalformedEnvelope(
+                f"envelope kind {kind.name} is not a transaction a user submits"
+                " (ZK 0x01, FAST 0x02 or SEQUENCER 0x03)"
+            )
         return hexb(node.submit(raw))
 
     return {

@@ -14,7 +14,7 @@ from zkbraid.api.jsonrpc import InvalidParams, Params, hexb, param, quantity
 from zkbraid.api.view import NodeView
 from zkbraid.fast.system_contracts import RootStatus
 from zkbraid.sequencer.hybrid import ExitRecord, Hybrid, PrizeRecord, Status
-from zkbraid.zk.params import MOVE_TOKEN, U64_MAX
+from zkbraid.zk.params import MOVE_TOKEN
 
 RECENT = 20
 """How many settled exits and prizes `braid_hybrid` shows by default (the newest)."""
@@ -121,18 +121,14 @@ def build(node: NodeView) -> dict[str, Any]:
 
     def get_exit(params: Params) -> dict[str, Any] | None:
         """One fast-chain exit by its id (FastExit's exitId; None: not observed yet)."""
-        exit_id = quantity(param(params, 0, "id"), "id")
-        if exit_id > U64_MAX:
-            return None
+        exit_id = quantity(param(params, 0, "id"), "id")  # 64-bit, as the contract's
         with node.lock:
             record = node.state.hybrid.exit(exit_id)
             return None if record is None else exit_json(record)
 
     def get_prize(params: Params) -> dict[str, Any] | None:
         """One game prize by its report id (GameReports' reportId; None: not observed yet)."""
-        report_id = quantity(param(params, 0, "id"), "id")
-        if report_id > U64_MAX:
-            return None
+        report_id = quantity(param(params, 0, "id"), "id")  # 64-bit, as the contract's
         with node.lock:
             prize = node.state.hybrid.prize(report_id)
             return None if prize is None else prize_json(prize)

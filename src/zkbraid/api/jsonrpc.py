@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,13 @@ Params = list[Any]
 SyncMethod = Callable[[Params], Any]
 AsyncMethod = Callable[[Params], Awaitable[Any]]
 M = TypeVar("M", bound=Callable[..., Any])
+
+U64_BITS = 64
+"""The default width of a numeric parameter: heights, indices, ids, nonces, tokens."""
+SQLITE_BITS = 63
+"""The width of what the ledger's SQLite store keys by (a signed 64-bit INTEGER): heights."""
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+_DECIMAL_DIGITS = re.compile(r"[0-9]+")
 
 
 def submits(method: M) -> M:
@@ -58,35 +66,54 @@ def param(params: Params, index: int, name: str, default: Any = ...) -> Any:
 
 
 def hex_bytes(value: Any, name: str, length: int | None = None) -> bytes:
-    """Decodes a 0x-prefixed hex string, optionally of an exact byte length."""
-    if not isinstance(value, str) or not value.startswith("0x"):
+    """Decodes 0x-prefixed hex, optionally of an exact byte length. Strict, as geth: `0x` or
+    `0X`, then an even number of hex digits and nothing else (no whitespace, no sign)."""
+    if not isinstance(value, str) or value[:2] not in ("0x", "0X"):
         raise InvalidParams(f"{name} must be a 0x-prefixed hex string")
-    try:
-        raw = bytes.fromhex(value[2:])
-    except ValueError:
-        raise InvalidParams(f"{name} is not valid hex") from None
-    if length is not None and len(raw) != length:
-        raise InvalidParams(f"{name} must be {length} bytes, got {len(raw)}")
-    return raw
+    digits = value[2:]
+    if digits and not _HEX_DIGITS.fullmatch(digits):
+        raise InvalidParams(f"{name} is not valid hex: only hex digits may follow 0x")
+    if len(digits) % 2:
+        raise InvalidParams(f"{name} is not valid hex: an odd number of hex digits")
+    if length is not None and len(digits) != 2 * length:
+        raise InvalidParams(f"{name} must be {length} bytes, got {len(digits) // 2}")
+    return bytes.fromhex(digits)
 
 
-def quantity(value: Any, name: str) -> int:
-    """An unsigned integer given as a 0x hex quantity or a JSON number."""
-    if isinstance(value, bool):
-        raise InvalidParams(f"{name} must be a number")
-    if isinstance(value, int):
-        if value < 0:
-            raise InvalidParams(f"{name} must not be negative")
-        return value
+def quantity(value: Any, name: str, bits: int = U64_BITS) -> int:
+    """An unsigned integer below 2^`bits`, given as a JSON integer, a 0x hex string or a decimal
+    string (digits only: no sign, whitespace or underscores)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidParams(f"{name} must be an integer")
+    number: int
     if isinstance(value, str):
-        try:
-            n = int(value, 16) if value.startswith("0x") else int(value, 10)
-        except ValueError:
-            raise InvalidParams(f"{name} is not a number: {value!r}") from None
-        if n < 0:
-            raise InvalidParams(f"{name} must not be negative")
-        return n
-    raise InvalidParams(f"{name} must be a number")
+        hexadecimal = value[:2] in ("0x", "0X")
+        digits = value[2:] if hexadecimal else value
+        pattern = _HEX_DIGITS if hexadecimal else _DECIMAL_DIGITS
+        if not pattern.fullmatch(digits):
+            raise InvalidParams(f"{name} is not a number: {_shown(value)}")
+        if len(digits.lstrip("0")) > bits:  # longer than any `bits`-bit number, in either base
+            raise InvalidParams(f"{name} must be below 2^{bits}")
+        number = int(digits, 16 if hexadecimal else 10)
+    else:
+        number = value
+    if number < 0:
+        raise InvalidParams(f"{name} must not be negative")
+    if number >> bits:
+        raise InvalidParams(f"{name} must be below 2^{bits}")
+    return number
+
+
+def boolean(value: Any, name: str) -> bool:
+    """A JSON true or false."""
+    if not isinstance(value, bool):
+        raise InvalidParams(f"{name} must be true or false")
+    return value
+
+
+def _shown(value: str) -> str:
+    """A parameter in an error message, cut short."""
+    return repr(value) if len(value) <= 80 else repr(value[:80]) + "…"
 
 
 def camel(name: str) -> str:

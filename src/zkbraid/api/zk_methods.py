@@ -12,9 +12,13 @@ from zkbraid.api.view import NodeView
 from zkbraid.hybrid import ownership
 from zkbraid.ledger.envelope import TxKind, wrap
 from zkbraid.market.records import JobKind, JobStatus
+from zkbraid.market.transactions import SUBMIT_PROOF, MalformedSequencerTx
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.zk.params import MOVE_TOKEN
 from zkbraid.zk.state import Collection, Nft, ZkState
+
+MAX_TOKENS_LISTED = 64
+"""Most token ids one `zk_getAccount` shows the balances of."""
 
 
 def head_time_s(state: SequencerState) -> int:
@@ -65,7 +69,7 @@ def build(node: NodeView) -> dict[str, Any]:
     def account_index(ref: Any) -> int | None:
         """An account given as a 0x address or an index (None: no such account)."""
         zk = node.state.zk
-        if isinstance(ref, str) and ref.startswith("0x"):
+        if isinstance(ref, str) and ref[:2] in ("0x", "0X"):
             return zk.account_index(hex_bytes(ref, "account", 20))
         index = quantity(ref, "account")
         return index if zk.account(index) is not None else None
@@ -81,8 +85,9 @@ def build(node: NodeView) -> dict[str, Any]:
     def get_account(params: Params) -> dict[str, Any] | None:
         ref = param(params, 0, "account")
         tokens = param(params, 1, "tokens", [0, 1])
-        if not isinstance(tokens, list):
-            raise InvalidParams("tokens must be an array of token ids")
+        if not isinstance(tokens, list) or len(tokens) > MAX_TOKENS_LISTED:
+            raise InvalidParams(f"tokens must be an array of at most {MAX_TOKENS_LISTED} token ids")
+        token_ids = [quantity(t, "token") for t in tokens]
         with node.lock:
             index = account_index(ref)
             if index is None:
@@ -97,9 +102,7 @@ def build(node: NodeView) -> dict[str, Any]:
                 "publicKey": [hex(acct.public_key.x), hex(acct.public_key.y)],
                 "nonce": acct.nonce,
                 "pendingNonce": acct.nonce if pending is None else pending,
-                "balances": {
-                    str(t): str(state.zk.balance(index, quantity(t, "token"))) for t in tokens
-                },
+                "balances": {str(t): str(state.zk.balance(index, t)) for t in token_ids},
                 "zkpow": str(state.zkpow.balance(acct.eth_address)),
             }
 
@@ -228,8 +231,11 @@ def build(node: NodeView) -> dict[str, Any]:
 
     @submits
     def submit_proof(params: Params) -> str:
-        """Submits a signed proof submission (market.transactions.SubmitProof encoding)."""
+        """Submits a signed proof submission (market.transactions.SubmitProof encoding, type
+        0x02), and nothing else. Raises MalformedSequencerTx for another transaction."""
         raw = hex_bytes(param(params, 0, "submission"), "submission")
+        if raw[:1] != bytes([SUBMIT_PROOF]):
+            raise MalformedSequencerTx("submission is not a proof submission (type 0x02)")
         return hexb(node.submit(wrap(TxKind.SEQUENCER, raw)))
 
     return {

@@ -133,6 +133,7 @@ class Node:
             sync_methods,
             async_methods,
             offload_submissions=self.engine.thread_safe_broadcast,
+            settings=config.http.with_env(),
         )
         web_pages.add_prover_page(self.rpc.app, keys)
         self.keys = keys

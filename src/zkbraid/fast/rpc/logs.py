@@ -43,8 +43,8 @@ def parse_log_filter(obj: Any, head: int, limits: RpcLimits) -> LogFilter:
         block_hash = parse_hash(obj["blockHash"], "blockHash")
         from_block = to_block = -1
     else:
-        from_block = parse_block_number(obj.get("fromBlock") or "latest", head, "fromBlock")
-        to_block = parse_block_number(obj.get("toBlock") or "latest", head, "toBlock")
+        from_block = parse_block_number(_or_latest(obj.get("fromBlock")), head, "fromBlock")
+        to_block = parse_block_number(_or_latest(obj.get("toBlock")), head, "toBlock")
         to_block = min(to_block, head)
         if from_block > to_block:
             raise InvalidRpcParams(f"fromBlock {from_block} is after toBlock {to_block}")
@@ -71,6 +71,11 @@ def parse_log_filter(obj: Any, head: int, limits: RpcLimits) -> LogFilter:
         else:
             topics.append(frozenset((parse_hash(entry, f"topics[{position}]"),)))
     return LogFilter(from_block, to_block, block_hash, addresses, tuple(topics))
+
+
+def _or_latest(tag: Any) -> Any:
+    """A filter's block bound, `latest` when absent (a block number 0 is block 0)."""
+    return "latest" if tag is None else tag
 
 
 def bloom_may_match(bloom_value: int, query: LogFilter) -> bool:

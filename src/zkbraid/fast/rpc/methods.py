@@ -22,6 +22,7 @@ from zkbraid.fast.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from zkbraid.fast.rpc.logs import bloom_may_match, log_matches, parse_log_filter
 from zkbraid.fast.rpc.params import (
     HEAD_TAGS,
+    U64_BITS,
     InvalidRpcParams,
     Params,
     param,
@@ -180,7 +181,7 @@ class EthApi:
         return "0x1"
 
     def eth_feeHistory(self, params: Params) -> dict[str, Any]:
-        count = parse_quantity(param(params, 0, "blockCount"), "blockCount")
+        count = parse_quantity(param(params, 0, "blockCount"), "blockCount", U64_BITS)
         if count == 0:
             raise InvalidRpcParams("blockCount must be at least 1")
         count = min(count, self.limits.max_fee_history_blocks)
@@ -318,7 +319,7 @@ class EthApi:
         return None if found is None else self._tx_json(*found)
 
     def _tx_by_index(self, record: BlockRecord | None, params: Params) -> dict[str, Any] | None:
-        index = parse_quantity(param(params, 1, "index"), "index")
+        index = parse_quantity(param(params, 1, "index"), "index", U64_BITS)
         if record is None or index >= len(record.raw_transactions):
             return None
         return self._tx_json(record, index)

@@ -5,6 +5,7 @@ Every function raises `InvalidRpcParams` (a `MalformedInput`) with a message nam
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import Any
 
@@ -16,6 +17,14 @@ Params = list[Any]
 #: Tags that name the head block: a fast block is final once the ledger commits it, and the node
 #: keeps no pending EVM block.
 HEAD_TAGS = ("latest", "pending", "safe", "finalized")
+BLOCK_NUMBER_BITS = 63
+"""Block numbers are int64 (geth's `rpc.BlockNumber`), as the fast chain's store keeps them."""
+U64_BITS = 64
+"""Gas, indices and counts (geth's `hexutil.Uint64`)."""
+WORD_BITS = 256
+"""Values, fee caps and storage slots."""
+MAX_REWARD_PERCENTILES = 100
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
 
 
 class InvalidRpcParams(MalformedInput):
@@ -33,36 +42,49 @@ def param(params: Params, index: int, name: str, default: Any = ...) -> Any:
     return default
 
 
-def parse_quantity(value: Any, name: str) -> int:
-    """A hex quantity ("0x1a") below 2^256; JSON numbers are accepted too."""
+def parse_quantity(value: Any, name: str, bits: int = WORD_BITS) -> int:
+    """A hex quantity ("0x1a", or "0X1A") below 2^`bits`; JSON integers are accepted too."""
     if isinstance(value, bool):
         raise InvalidRpcParams(f"{name} must be a hex quantity")
     if isinstance(value, int):
         if value < 0:
             raise InvalidRpcParams(f"{name} must not be negative")
-        return value
-    if not isinstance(value, str) or not value.startswith(("0x", "0X")) or len(value) < 3:
-        raise InvalidRpcParams(f"{name} must be a 0x-prefixed hex quantity, got {value!r}")
-    try:
-        number = int(value[2:], 16)
-    except ValueError:
-        raise InvalidRpcParams(f"{name} is not a hex quantity: {value!r}") from None
-    if number >= 2**256:
-        raise InvalidRpcParams(f"{name} does not fit in 256 bits")
+        number = value
+    else:
+        if not isinstance(value, str) or value[:2] not in ("0x", "0X"):
+            raise InvalidRpcParams(
+                f"{name} must be a 0x-prefixed hex quantity, got {_shown(value)}"
+            )
+        digits = value[2:]
+        if not _HEX_DIGITS.fullmatch(digits):
+            raise InvalidRpcParams(f"{name} is not a hex quantity: {_shown(value)}")
+        if len(digits.lstrip("0")) * 4 > bits + 3:
+            raise InvalidRpcParams(f"{name} does not fit in {bits} bits")
+        number = int(digits, 16)
+    if number >> bits:
+        raise InvalidRpcParams(f"{name} does not fit in {bits} bits")
     return number
 
 
 def parse_data(value: Any, name: str, length: int | None = None) -> bytes:
-    """0x-prefixed hex bytes, optionally of an exact length."""
-    if not isinstance(value, str) or not value.startswith(("0x", "0X")):
+    """0x-prefixed hex bytes, optionally of an exact length. Strict, as geth: `0x` or `0X`, then
+    an even number of hex digits and nothing else (no whitespace)."""
+    if not isinstance(value, str) or value[:2] not in ("0x", "0X"):
         raise InvalidRpcParams(f"{name} must be 0x-prefixed hex data")
-    try:
-        raw = bytes.fromhex(value[2:])
-    except ValueError:
-        raise InvalidRpcParams(f"{name} is not valid hex data") from None
-    if length is not None and len(raw) != length:
-        raise InvalidRpcParams(f"{name} must be {length} bytes, got {len(raw)}")
-    return raw
+    digits = value[2:]
+    if digits and not _HEX_DIGITS.fullmatch(digits):
+        raise InvalidRpcParams(f"{name} is not valid hex data: only hex digits may follow 0x")
+    if len(digits) % 2:
+        raise InvalidRpcParams(f"{name} is not valid hex data: an odd number of hex digits")
+    if length is not None and len(digits) != 2 * length:
+        raise InvalidRpcParams(f"{name} must be {length} bytes, got {len(digits) // 2}")
+    return bytes.fromhex(digits)
+
+
+def _shown(value: Any) -> str:
+    """A parameter in an error message, cut short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "…"
 
 
 def parse_address(value: Any, name: str) -> bytes:
@@ -88,7 +110,7 @@ def parse_block_number(tag: Any, head: int, name: str = "block") -> int:
         return head
     if tag == "earliest":
         return 0
-    return parse_quantity(tag, name)
+    return parse_quantity(tag, name, BLOCK_NUMBER_BITS)
 
 
 def parse_access_list(value: Any) -> tuple[tuple[bytes, tuple[int, ...]], ...]:
@@ -113,9 +135,9 @@ def parse_call_request(obj: Any) -> CallRequest:
     if not isinstance(obj, dict):
         raise InvalidRpcParams("the call parameter must be a transaction object")
 
-    def optional_quantity(key: str) -> int | None:
+    def optional_quantity(key: str, bits: int = WORD_BITS) -> int | None:
         value = obj.get(key)
-        return None if value is None else parse_quantity(value, key)
+        return None if value is None else parse_quantity(value, key, bits)
 
     data = obj.get("input")
     other = obj.get("data")
@@ -134,7 +156,7 @@ def parse_call_request(obj: Any) -> CallRequest:
     return CallRequest(
         sender=b"\x00" * 20 if sender is None else parse_address(sender, "from"),
         to=None if to is None else parse_address(to, "to"),
-        gas=optional_quantity("gas"),
+        gas=optional_quantity("gas", U64_BITS),
         gas_price=optional_quantity("gasPrice"),
         max_fee_per_gas=optional_quantity("maxFeePerGas"),
         max_priority_fee_per_gas=optional_quantity("maxPriorityFeePerGas"),
@@ -148,6 +170,8 @@ def parse_reward_percentiles(value: Any) -> list[float] | None:
     """`eth_feeHistory`'s reward percentiles: ascending numbers in [0, 100], or None."""
     if value is None:
         return None
+    if isinstance(value, list) and len(value) > MAX_REWARD_PERCENTILES:
+        raise InvalidRpcParams(f"rewardPercentiles holds at most {MAX_REWARD_PERCENTILES} numbers")
     if not isinstance(value, list) or not all(
         isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p <= 100 for p in value
     ):
