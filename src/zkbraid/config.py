@@ -120,6 +120,11 @@ CORS_ENV = "BRAID_CORS_ORIGINS"
 call its JSON-RPC from (`HttpSettings.cors_origins`), e.g. `http://localhost:3000`."""
 
 
+HOSTS_ENV = "BRAID_RPC_HOSTS"
+"""The environment variable that lists, comma-separated, host names (besides IP addresses) a
+node's JSON-RPC answers to (`HttpSettings.hosts`), e.g. `node0,rpc.example.org`."""
+
+
 @dataclass(frozen=True)
 class HttpSettings:
     """What the node's HTTP server accepts before any method runs (api/server.py): node-local
@@ -136,6 +141,11 @@ class HttpSettings:
     """Web origins (`scheme://host[:port]`, or `*` for any) whose pages may call the JSON-RPC
     from a browser. Empty: none but the node's own pages (/prover/, same origin)."""
 
+    hosts: tuple[str, ...] = ("localhost",)
+    """Host names (the Host header, lower case, no port) the JSON-RPC answers to besides IP
+    addresses, or `*` for any: a web page whose own name resolves to the node (DNS rebinding)
+    would otherwise be same-origin to the browser."""
+
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "max_depth", "max_batch"):
             if getattr(self, name) <= 0:
@@ -144,9 +154,17 @@ class HttpSettings:
             check_origin(origin)
 
     def with_env(self, environ: Mapping[str, str] = os.environ) -> HttpSettings:
-        """These settings with the origins `BRAID_CORS_ORIGINS` lists added."""
-        listed = tuple(o.strip() for o in environ.get(CORS_ENV, "").split(",") if o.strip())
-        return replace(self, cors_origins=self.cors_origins + listed) if listed else self
+        """These settings with the origins `BRAID_CORS_ORIGINS` and the host names
+        `BRAID_RPC_HOSTS` list added."""
+
+        def listed(name: str) -> tuple[str, ...]:
+            return tuple(v.strip() for v in environ.get(name, "").split(",") if v.strip())
+
+        return replace(
+            self,
+            cors_origins=self.cors_origins + listed(CORS_ENV),
+            hosts=self.hosts + tuple(h.lower() for h in listed(HOSTS_ENV)),
+        )
 
 
 def check_origin(origin: str) -> None:

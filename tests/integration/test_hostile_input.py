@@ -117,4 +117,12 @@ def test_cross_origin_access_is_the_operators_choice(hostile_node: NodeProcess) 
         timeout=10,
     )
     assert "result" in own.json()
+    # DNS rebinding: a page of rebind.example, resolved to the node, is same-origin to the browser
+    rebound = requests.post(
+        hostile_node.url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "braid_status"},
+        headers={"Host": f"rebind.example:{hostile_node.port}"},
+        timeout=10,
+    )
+    assert rebound.status_code == 403 and "BRAID_RPC_HOSTS" in rebound.json()["error"]["message"]
     _alive(hostile_node)

@@ -9,6 +9,8 @@ concurrent submissions overlap and reads are not held up behind them.
 Hostile input (issue 21): a body is checked before it is parsed, in this order, each refusal
 changing nothing (`HttpSettings` holds the limits, README "API limits and CORS"):
 
+- a Host header that is neither an IP address nor a listed name (`hosts`, default localhost)
+  is refused (HTTP 403): DNS rebinding would make another site's page same-origin;
 - a browser page of another origin than the node's own is refused (HTTP 403) unless the
   operator listed it (`cors_origins`), which also answers its OPTIONS preflights;
 - the body must be `application/json` (HTTP 415): a page may POST `text/plain` to a node on
@@ -27,6 +29,7 @@ with its traceback: it never takes the node down.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import re
@@ -45,7 +48,7 @@ from zkbraid.api.jsonrpc import (
     error_object,
     is_submission,
 )
-from zkbraid.config import CORS_ENV, HttpSettings
+from zkbraid.config import CORS_ENV, HOSTS_ENV, HttpSettings
 from zkbraid.errors import BraidError
 
 log = logging.getLogger("zkbraid.rpc")
@@ -135,23 +138,52 @@ class RpcServer:
 
     # -- origins ---------------------------------------------------------------------------
 
-    def _allowed(self, request: web.Request) -> tuple[bool, dict[str, str]]:
-        """Whether the request's origin may call the node, and the CORS headers its response
-        carries. No Origin header: not a browser's cross-origin call (curl, web3.py). The
-        node's own pages are same-origin: their Origin names the host they were loaded from."""
+    def _access(self, request: web.Request) -> tuple[str | None, dict[str, str]]:
+        """Why a request may not call the node (None: it may), and the CORS headers its
+        response carries. The Host must be an IP address or a listed name: a page whose own
+        name resolves to the node (DNS rebinding) is otherwise same-origin to the browser. No
+        Origin header: no browser's cross-origin call (curl, web3.py). The node's own pages
+        are same-origin: their Origin names the host they were loaded from."""
+        host = request.headers.get("Host")
+        if host is not None and not self._serves(host):
+            return (
+                f"this node does not answer to the host name in {host[:100]!r}: the node's"
+                f" operator may allow it ({HOSTS_ENV})"
+            ), {}
         origin = request.headers.get("Origin")
         if origin is None:
-            return True, {}
+            return None, {}
         allowed = self.settings.cors_origins
         if "*" in allowed or origin in allowed:
-            return True, {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
-        same = origin != "null" and urlsplit(origin).netloc == request.host
-        return same, {"Vary": "Origin"}
+            return None, {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        if origin != "null" and urlsplit(origin).netloc.lower() == (host or "").lower():
+            return None, {"Vary": "Origin"}
+        return (
+            f"requests from the web origin {origin[:100]!r} are not allowed: the node's operator"
+            f" may allow it ({CORS_ENV})"
+        ), {"Vary": "Origin"}
+
+    def _serves(self, host: str) -> bool:
+        """Whether a Host header names this node: an IP address, or a name the settings list."""
+        try:
+            name = urlsplit("//" + host).hostname
+        except ValueError:
+            return False
+        if not name:
+            return False
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            hosts = self.settings.hosts
+            return "*" in hosts or name in hosts
 
     async def _preflight(self, request: web.Request) -> web.Response:
-        allowed, headers = self._allowed(request)
-        if not allowed or "Access-Control-Allow-Origin" not in headers:
-            return _refuse_origin(request, 403)
+        refused, headers = self._access(request)
+        if refused is None and "Access-Control-Allow-Origin" not in headers:
+            refused = "a preflight is answered for the origins the operator lists only"
+        if refused is not None:
+            return _error(INVALID_REQUEST, refused, {"Vary": "Origin"}, status=403)
         headers.update(
             {
                 "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
@@ -164,15 +196,15 @@ class RpcServer:
     # -- requests --------------------------------------------------------------------------
 
     async def _health(self, request: web.Request) -> web.Response:
-        allowed, headers = self._allowed(request)
-        if not allowed:
-            return _refuse_origin(request, 403)
+        refused, headers = self._access(request)
+        if refused is not None:
+            return _error(INVALID_REQUEST, refused, headers, status=403)
         return web.json_response({"ok": True}, headers=headers)
 
     async def _handle_http(self, request: web.Request) -> web.Response:
-        allowed, headers = self._allowed(request)
-        if not allowed:
-            return _refuse_origin(request, 403)
+        refused, headers = self._access(request)
+        if refused is not None:
+            return _error(INVALID_REQUEST, refused, headers, status=403)
         limits = self.settings
         if request.content_type != JSON:
             shown = request.headers.get("Content-Type", "none")
@@ -263,12 +295,3 @@ def _too_large(size: int | None, limit: int, headers: dict[str, str]) -> web.Res
     message = f"{shown} exceeds the limit of {limit} bytes"
     # The body is not read; the connection closes rather than drain it.
     return _error(INVALID_REQUEST, message, {**headers, "Connection": "close"}, status=413)
-
-
-def _refuse_origin(request: web.Request, status: int) -> web.Response:
-    origin = request.headers.get("Origin")
-    message = (
-        f"requests from the web origin {origin} are not allowed: the node's operator may allow"
-        f" it ({CORS_ENV})"
-    )
-    return _error(INVALID_REQUEST, message, {"Vary": "Origin"}, status=status)

@@ -250,11 +250,29 @@ def test_same_origin_pages_and_allowed_origins_have_access() -> None:
     _with_client(_server(HttpSettings(cors_origins=("http://localhost:3000",))), run)
 
 
+def test_invalid_host_names_but_the_listed_ones_dns_rebinding() -> None:
+    """A page of rebind.example, its name resolved to 127.0.0.1, is same-origin to the browser:
+    refused by its Host header."""
+
+    async def run(client: Client) -> None:
+        for host in ("rebind.example", "rebind.example:8645", "localhost.rebind.example", "::"):
+            rebound = {"Host": host, "Origin": f"http://{host}"}
+            status, _, reply = await _post(client, _request(), rebound)
+            assert status == 403 and "BRAID_RPC_HOSTS" in reply["error"]["message"], host
+        for host in ("localhost:8645", "LOCALHOST", "127.0.0.1:1", "[::1]:8645", "node0"):
+            status, _, reply = await _post(client, _request(), {"Host": host})
+            assert status == 200 and reply["result"] == [1], host
+
+    _with_client(_server(HttpSettings(hosts=("localhost", "node0"))), run)
+
+
 def test_cors_origins_from_the_environment() -> None:
     env = {"BRAID_CORS_ORIGINS": "http://a.example, https://b.example:8443"}
+    env["BRAID_RPC_HOSTS"] = "Node0, rpc.example"
     with_env = HttpSettings().with_env(env)
     assert with_env.cors_origins == ("http://a.example", "https://b.example:8443")
-    assert HttpSettings().with_env({}).cors_origins == ()
+    assert with_env.hosts == ("localhost", "node0", "rpc.example")
+    assert HttpSettings().with_env({}) == HttpSettings()
     for bad in ("a.example", "ftp://a.example", "http://a.example/path", "http://"):
         with pytest.raises(ValueError, match="CORS origin"):
             HttpSettings(cors_origins=(bad,))
