@@ -5,6 +5,9 @@ orphaned block is refused."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -104,3 +107,48 @@ def test_a_reorged_deposit_is_never_observed(l1: tuple[Web3, str, int], depth: i
     stale = L1Observation(orphaned["number"], bytes(orphaned["hash"]), orphaned["timestamp"], ())
     with pytest.raises(InvalidBlock):
         follower.check(stale, start - 1, 0)
+
+
+def test_an_l1_that_does_not_answer_stalls_no_reader(keys: CircuitKeys) -> None:
+    """anvil stopped (SIGSTOP) mid-poll: the node's reads (status, proposals, checks) do not
+    wait for the poll hanging on it; the poll fails, and the next one after SIGCONT succeeds."""
+    with Anvil() as anvil:
+        w3 = Web3(Web3.HTTPProvider(anvil.url))
+        rollup = deploy_rollup(
+            w3, w3.eth.accounts[0], keys.verification_key_json(), 1, {w3.eth.accounts[9]: 1}
+        )
+        start = w3.eth.block_number
+        follower = L1Follower(anvil.url, bytes.fromhex(rollup.address[2:]), DEPTH, start)
+        _deposit(w3, rollup.address, b"\x11" * 20, 5)
+        _mine(w3, DEPTH)
+        follower.poll()
+        obs = follower.observation(start - 1, 0)
+        assert obs is not None
+        assert anvil.proc is not None
+        os.kill(anvil.proc.pid, signal.SIGSTOP)
+        failed: list[BaseException] = []
+
+        def poll() -> None:
+            try:
+                follower.poll()
+            except Exception as e:
+                failed.append(e)
+
+        poller = threading.Thread(target=poll)
+        try:
+            poller.start()
+            # every read answers while the poll still hangs on the stopped L1
+            assert follower.observation(start - 1, 0) == obs
+            assert [d.deposit_id for _, d in follower.unconfirmed_deposits()] == []
+            follower.check(obs, start - 1, 0)
+            ahead = L1Observation(obs.height + 5, obs.block_hash, obs.timestamp, ())
+            with pytest.raises(InvalidBlock):  # judged by what was seen, without L1
+                follower.check(ahead, start - 1, 0)
+            assert poller.is_alive(), "the reads waited for the poll"
+        finally:
+            os.kill(anvil.proc.pid, signal.SIGCONT)
+            poller.join()
+        if failed:  # the poll timed out on the stopped L1: the next check does not poll
+            assert not follower.reachable
+        follower.poll()
+        assert follower.reachable

@@ -84,6 +84,11 @@ def deposit_from_log(entry: Any) -> DepositEvent:
     )
 
 
+CHECK_POLL_WAIT_S = 1.0
+"""How long a validator judging a proposal waits for the follower's poll in progress before it
+judges by what it has seen (an L1 that does not answer must not stall consensus)."""
+
+
 class L1Follower:
     """Follows an L1 node over JSON-RPC (thread-safe: `poll` runs beside the reads)."""
 
@@ -99,7 +104,13 @@ class L1Follower:
         self._blocks: dict[int, SeenBlock] = {}
         self._tip = start_height - 1
         self._lock = threading.Lock()
+        """Guards the seen blocks; never held while L1 is read."""
+        self._poll_lock = threading.Lock()
+        """One poll at a time (the follower's thread, a validator catching up in `check`)."""
         self.reorgs: list[Reorg] = []
+        self.reachable = True
+        """Whether the last poll reached L1 (a validator judging a proposal does not wait on
+        an L1 that did not answer)."""
 
     # -- following ---------------------------------------------------------------------------
 
@@ -131,27 +142,44 @@ class L1Follower:
             tuple(settled),
         )
 
-    def poll(self) -> int:
+    def poll(self, wait_s: float | None = None) -> int:
         """Reads the L1 blocks since the last poll (re-reading replaced ones after a reorg);
-        returns how many blocks it took."""
+        returns how many blocks it took. One poll runs at a time; `wait_s`: give up (0) when
+        another poll holds it longer. L1 is read without holding the data lock, so the node's
+        reads (`observation`, `check`, status) never wait on an L1 that does not answer."""
+        if not self._poll_lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            return 0
+        try:
+            taken = self._poll()
+        except Exception:
+            self.reachable = False
+            raise
+        finally:
+            self._poll_lock.release()
+        self.reachable = True
+        return taken
+
+    def _poll(self) -> int:
         head = self._w3.eth.block_number
+        self._check_tip(head)
         taken = 0
-        with self._lock:
-            self._check_tip(head)
-            height = self._tip + 1
-            while height <= head:
-                seen = self._fetch(height)
-                if seen is None:
-                    break
+        height = self._tip + 1
+        while height <= head:
+            seen = self._fetch(height)
+            if seen is None:
+                break
+            with self._lock:
                 parent = self._blocks.get(height - 1)
-                if parent is not None and seen.parent_hash != parent.block_hash:
-                    self._rewind(height - 1)
-                    height = self._tip + 1
-                    continue
-                self._blocks[height] = seen
-                self._tip = height
-                height += 1
-                taken += 1
+                replaced = parent is not None and seen.parent_hash != parent.block_hash
+                if not replaced:
+                    self._blocks[height] = seen
+                    self._tip = height
+            if replaced:
+                self._rewind(height - 1)
+                height = self._tip + 1
+                continue
+            height += 1
+            taken += 1
         return taken
 
     def _check_tip(self, head: int) -> None:
@@ -168,7 +196,8 @@ class L1Follower:
             self._rewind(self._tip)
 
     def _rewind(self, height: int) -> None:
-        """Drops the seen blocks down to the newest one at or below `height` that L1 still has."""
+        """Drops the seen blocks down to the newest one at or below `height` that L1 still has
+        (L1 read first; the seen blocks change under the data lock)."""
         k = min(height, self._tip)
         while k >= self._start:
             seen = self._blocks.get(k)
@@ -180,7 +209,11 @@ class L1Follower:
             ):  # type: ignore[arg-type]
                 break
             k -= 1
-        dropped = [self._blocks.pop(h) for h in range(k + 1, self._tip + 1) if h in self._blocks]
+        with self._lock:
+            dropped = [
+                self._blocks.pop(h) for h in range(k + 1, self._tip + 1) if h in self._blocks
+            ]
+            self._tip = k
         reorg = Reorg(k, len(dropped), tuple(d.deposit_id for b in dropped for d in b.deposits))
         log.warning(
             "L1 reorg: %d blocks above %d replaced, deposits %s dropped",
@@ -189,7 +222,6 @@ class L1Follower:
             list(reorg.dropped_deposits),
         )
         self.reorgs.append(reorg)
-        self._tip = k
 
     def run(self, stop: threading.Event, interval_s: float = 0.25) -> None:
         """Polls until `stop` is set (the node's L1 thread); errors are logged and retried."""
@@ -248,12 +280,12 @@ class L1Follower:
     ) -> None:
         with self._lock:
             behind = observation.height > self.confirmed_height()
-        if behind:
+        if behind and self.reachable:
             # Another validator's follower polled L1 more recently than this one (each polls
             # every interval, at its own phase): catch up before refusing its proposal, or
             # every new L1 block would cost a consensus round.
             try:
-                self.poll()
+                self.poll(wait_s=CHECK_POLL_WAIT_S)
             except Exception as e:  # L1 unreachable: judge by what was seen
                 log.warning("L1 poll before a check failed: %s", e)
         with self._lock:
