@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -37,6 +38,7 @@ from zkbraid.ledger.store import LedgerStore
 from zkbraid.node.app import BraidApp
 from zkbraid.node.mempool import Mempool
 from zkbraid.node.network import NetworkSpec, node_json
+from zkbraid.node.supervisor import read_states
 from zkbraid.proving.artifacts import CircuitKeys
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.state import SequencerState
@@ -181,7 +183,8 @@ class Node:
 
     def _network_json(self, params: Params) -> dict[str, Any]:
         """`braid_network`: the devnet's nodes, each with the voting power this node's CometBFT
-        gives its consensus key now (its `/validators`)."""
+        gives its consensus key now (its `/validators`) and, when a supervisor runs it, its
+        process state (`state`: up, restarting, given up; `restarts`; `lastExit`)."""
         assert self.network is not None
         spec, name = self.network
         powers: dict[str, int] = {}
@@ -197,10 +200,13 @@ class Node:
                 }
             except (OSError, http.client.HTTPException, KeyError, ValueError) as e:
                 log.warning("CometBFT did not tell its validators: %s", e)
+        # what the supervisors (the launcher's, `braid node --supervise`) tell of each process
+        supervised = read_states(Path(self.config.data_dir).resolve().parent)
         nodes = []
         for n in spec.nodes:
             j = node_json(spec, n)
             j["power"] = powers.get(j["consensusAddress"], 0)
+            j["supervisor"] = supervised.get(n.name)
             nodes.append(j)
         return {
             "self": name,
