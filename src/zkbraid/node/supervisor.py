@@ -52,7 +52,8 @@ class Child:
     env: dict[str, str] | None = None
     proc: subprocess.Popen[bytes] | None = None
     state: str = "starting"
-    """starting, up, restarting (waiting out its backoff), given up, stopped"""
+    """starting, up, exited (being handled), restarting (waiting out its backoff), given up,
+    stopped"""
     restarts: int = 0
     in_a_row: int = 0
     started_at: float = 0.0
@@ -130,12 +131,17 @@ class Supervisor:
         """Notices deaths and starts what waited out its backoff; returns the children that
         died since the last poll."""
         now = time.monotonic()
-        died: list[Child] = []
+        died = [
+            c
+            for c in self.children.values()
+            if c.state == "up" and c.proc is not None and c.proc.poll() is not None
+        ]
+        for child in died:
+            child.state = "exited"  # all of them, before any line tells what is left running
+        for child in died:
+            self._died(child, now)
         for child in self.children.values():
-            if child.state == "up" and child.proc is not None and child.proc.poll() is not None:
-                died.append(child)
-                self._died(child, now)
-            elif child.state == "restarting" and now >= child.next_start:
+            if child.state == "restarting" and now >= child.next_start:
                 child.restarts += 1
                 self.report(f"{child.name}: restarting (restart {child.restarts})")
                 self._spawn(child)

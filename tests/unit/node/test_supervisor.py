@@ -127,3 +127,45 @@ def test_states_of_a_supervisor_that_is_gone_are_not_shown(tmp_path: Path) -> No
     assert read_states(tmp_path) == {}
     (tmp_path / ("v1." + STATE_FILE)).write_text("not json")
     assert read_states(tmp_path) == {}
+
+
+def test_children_that_die_together_are_told_together(tmp_path: Path) -> None:
+    """Two validators killed at once: each line tells what is left with both gone."""
+    lines: list[str] = []
+    sup = Supervisor(
+        tmp_path / STATE_FILE,
+        RestartPolicy(limit=0),
+        lines.append,
+        lambda c: f" ({len(sup.up())} up)",
+    )
+    try:
+        kids = [
+            sup.add(n, SLEEPER, tmp_path / f"{n}.log", tmp_path / f"{n}.pid", lambda a: False)
+            for n in ("v0", "v1", "v2", "v3")
+        ]
+        for c in kids[:2]:
+            c.proc.kill()  # type: ignore[union-attr]
+            c.proc.wait()  # type: ignore[union-attr]
+        sup.poll()
+        assert [line.split(";")[0] for line in lines] == [
+            "v0 exited with code -9 (2 up)",
+            "v1 exited with code -9 (2 up)",
+        ]
+    finally:
+        sup.stop_all(grace_s=5)
+
+
+def test_the_launchers_lines_say_whether_the_chain_goes_on() -> None:
+    """CometBFT commits with more than two thirds of the power: three of four equal validators
+    go on, two halt (no node answers here: equal powers, as at the devnet's genesis)."""
+    from zkbraid.cli.network import quorum_note
+    from zkbraid.node.network import layout
+
+    spec = layout(4, 1)  # ports nothing listens on
+    assert quorum_note(spec, ["v0", "v1", "v3"]) == (
+        " (3 of 4 validators run, 75% of the power: the chain goes on)"
+    )
+    assert quorum_note(spec, ["v0", "v3"]) == (
+        " (2 of 4 validators run, 50% of the power: two thirds or less, the chain has halted"
+        " until validators return)"
+    )
