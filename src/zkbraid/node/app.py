@@ -21,14 +21,15 @@ adapter between an ordering engine and the sequencer's block transition.
   marker, so a replay slashes the same validators without the engine.
 - Data-availability attestations (sequencer/attestations.py) ride in the votes: extend_vote
   signs, with this validator's Ethereum key, every pending batch's digest (the oldest
-  `L1Params.attest_batches_per_vote`) and every pending validator set that replaces a set it is
-  a member of (sequencer/validator_sets.py); verify_vote_extension checks another validator's
-  (each signature that validator's, over a pending batch's or set's digest); the proposer turns
-  the last commit's extensions, with its own signatures, into one Attest at the head of a fast block
-  (Attest is a sequencer transaction, which only fast blocks carry: a ZK block at that height
-  leaves them to the next fast block, and the next votes sign again what is still pending). A
-  fast block is due while such an Attest would add a signature. The solo engine has no votes:
-  its proposer's own signatures (one validator, all the power) attest each bundled batch.
+  `L1Params.attest_batches_per_vote`) and every pending validator set that replaces a set it
+  is a member of (sequencer/validator_sets.py); verify_vote_extension checks another
+  validator's; what counts is decided by one rule (sequencer/signatures.py), which the Attest
+  transaction's rules use too; the proposer turns the last commit's extensions, with its own
+  signatures, into one Attest at the head of a fast block (Attest is a sequencer transaction,
+  which only fast blocks carry: a ZK block at that height leaves them to the next fast block,
+  and the next votes sign again what is still pending). A fast block is due while such an
+  Attest would add a signature. The solo engine has no votes: its proposer's own signatures
+  (one validator, all the power) attest each bundled batch.
 - finalize_block runs the block transition (sequencer/transition.py) and returns the block's
   validator updates (staking/state.py); commit makes the block, its receipts, its proving jobs
   and accepted proofs and every state write durable in one SQLite transaction.
@@ -64,15 +65,14 @@ from zkbraid.node.l1_view import L1View
 from zkbraid.node.mempool import Mempool
 from zkbraid.proving.verify import ProofVerifier
 from zkbraid.sequencer.attest_tx import Attest, Extension, decode_extension, encode_extension
-from zkbraid.sequencer.attestations import AttestationRecord, recover_digest_signer
 from zkbraid.sequencer.block import Block, BlockResult
 from zkbraid.sequencer.errors import InvalidBlock
 from zkbraid.sequencer.genesis import Genesis
 from zkbraid.sequencer.header import MarkerExtra, validate_block
 from zkbraid.sequencer.receipts import TxReceipt, encode_result
+from zkbraid.sequencer.signatures import Signable, SignableRecords, check_signature, may_sign
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.sequencer.transition import state_transition
-from zkbraid.sequencer.validator_sets import ValidatorSetRecord
 from zkbraid.settlement.l1_contracts import sign_digest
 from zkbraid.settlement.observation import L1Observation
 from zkbraid.staking.evidence import Evidence, evidence_of
@@ -290,50 +290,40 @@ class BraidApp:
             self._own_signatures[digest] = signature
         return signature
 
-    def _pending_to_sign(self) -> list[AttestationRecord]:
-        cap = self.params.l1.attest_batches_per_vote
-        return self.state.attestations.pending()[:cap]
-
-    def _sets_to_sign(self) -> list[ValidatorSetRecord]:
-        cap = self.params.l1.attest_batches_per_vote
-        return self.state.validator_sets.pending()[:cap]
+    def _signable(self) -> tuple[SignableRecords[Signable], SignableRecords[Signable]]:
+        """The records validators sign, in a vote extension's order: batches, then sets."""
+        return self.state.attestations, self.state.validator_sets
 
     def extend_vote(self, height: int) -> bytes:
-        """This validator's vote extension at `height`: its signatures of the pending batches'
-        digests (the oldest `attest_batches_per_vote`, while it has voting power) and of the
-        pending validator sets' digests (those that replace a set it is a member of), RLP
-        (sequencer/attest_tx.py); empty without a key or with nothing to sign."""
+        """This validator's vote extension at `height`: its signatures of the oldest
+        `attest_batches_per_vote` pending batches and pending validator sets that it may sign
+        and has not (sequencer/signatures.py), RLP (sequencer/attest_tx.py); empty without a
+        key or with nothing to sign."""
         return encode_extension(self._own_extension())
 
     def _own_extension(self) -> Extension:
         address = self._own_address()
         if address is None:
             return Extension()
-        validator = self.state.staking.validator(address)
-        batches: list[tuple[int, bytes]] = []
-        if validator is not None and not validator.jailed and validator.power > 0:
-            attestations = self.state.attestations
-            batches = [
-                (r.batch, self._sign(attestations.digest(r)))
-                for r in self._pending_to_sign()
-                if not r.signed_by(address)
-            ]
-        sets = self.state.validator_sets
-        signed_sets = [
-            (r.nonce, self._sign(sets.digest(r)))
-            for r in self._sets_to_sign()
-            if sets.may_sign(r, address) and not r.signed_by(address)
-        ]
-        return Extension(tuple(batches), tuple(signed_sets))
+        staking, cap = self.state.staking, self.params.l1.attest_batches_per_vote
+        batches, sets = (
+            tuple(
+                (r.index, self._sign(r.digest))
+                for r in records.to_sign(staking)[:cap]
+                if may_sign(r, address)
+            )
+            for records in self._signable()
+        )
+        return Extension(batches, sets)
 
     def verify_vote_extension(
         self, height: int, validator_consensus_address: bytes, extension: bytes
     ) -> bool:
         """Whether a validator's vote extension at `height` is acceptable: it decodes (at most
         `attest_batches_per_vote` batches and sets, each once), the CometBFT address is a
-        validator's, and each signature recovers that validator's Ethereum address from a
-        pending batch's digest, or from a pending set's digest that the validator's set signs.
-        An empty extension is always acceptable."""
+        validator's, and each signature counts by the one signature rule
+        (sequencer/signatures.py: a pending record, the validator's signature of its digest, a
+        validator that may sign it and has not). An empty extension is always acceptable."""
         try:
             signed = decode_extension(extension, self.params.l1.attest_batches_per_vote)
         except BraidError as e:
@@ -341,48 +331,31 @@ class BraidApp:
             return False
         if not signed:
             return True
-        validator = self.state.staking.by_consensus_address(validator_consensus_address)
+        staking = self.state.staking
+        validator = staking.by_consensus_address(validator_consensus_address)
         if validator is None:
             log.warning("refusing a vote extension at height %d: not a validator", height)
             return False
-        attestations = self.state.attestations
-        for batch, signature in signed.batches:
-            record = attestations.record(batch)
-            if record is None or record.attested:
-                log.warning("refusing a vote extension: batch %d is not pending", batch)
-                return False
-            signer = recover_digest_signer(attestations.digest(record), signature)
-            if signer != validator.address:
-                log.warning("refusing a vote extension: a bad signature of batch %d", batch)
-                return False
-        sets = self.state.validator_sets
-        for nonce, signature in signed.sets:
-            set_record = sets.record(nonce)
-            if set_record is None or set_record.attested:
-                log.warning("refusing a vote extension: validator set %d is not pending", nonce)
-                return False
-            if not sets.may_sign(set_record, validator.address):
-                log.warning("refusing a vote extension: not a signer of validator set %d", nonce)
-                return False
-            if recover_digest_signer(sets.digest(set_record), signature) != validator.address:
-                log.warning("refusing a vote extension: a bad signature of set %d", nonce)
-                return False
+        for records, pairs in zip(self._signable(), (signed.batches, signed.sets), strict=True):
+            for index, signature in pairs:
+                try:
+                    check_signature(records.signable(index, staking), validator.address, signature)
+                except BraidError as e:
+                    log.warning("refusing a vote extension at height %d: %s", height, e)
+                    return False
         return True
 
     def _attest_from_votes(self, vote_extensions: Sequence[tuple[bytes, bytes]]) -> Attest | None:
         """The Attest the proposer puts on chain: every signature of the last commit's vote
-        extensions, and this validator's own, that adds a signer to a pending batch (one with
-        voting power) or to a pending validator set (a member of the set it replaces), each
-        checked again: the block's Attest must not fail. None: nothing to add."""
-        staking, attestations = self.state.staking, self.state.attestations
-        sets = self.state.validator_sets
+        extensions, and this validator's own, that counts by the one signature rule
+        (sequencer/signatures.py), each checked again: the block's Attest must not fail.
+        None: nothing to add."""
+        staking = self.state.staking
         cap = self.params.l1.attest_batches_per_vote
-        gathered: dict[int, dict[bytes, bytes]] = {}
-        gathered_sets: dict[int, dict[bytes, bytes]] = {}
         votes: list[tuple[bytes, Extension]] = []
         own = self._own_address()
         if own is not None:
-            votes.append((own, self._own_extension()))  # signed here: no need to recover
+            votes.append((own, self._own_extension()))
         for consensus_address, extension in vote_extensions:
             validator = staking.by_consensus_address(consensus_address)
             if validator is None or not extension:
@@ -391,41 +364,24 @@ class BraidApp:
                 votes.append((validator.address, decode_extension(extension, cap)))
             except BraidError:
                 continue  # CometBFT verified it with VerifyVoteExtension; skip it all the same
+        gathered: tuple[dict[int, dict[bytes, bytes]], ...] = ({}, {})
         for address, signed in votes:
-            validator = staking.validator(address)
-            if validator is None:
-                continue
-            if not validator.jailed and validator.power > 0:
-                for batch, signature in signed.batches:
-                    record = attestations.record(batch)
-                    if record is None or record.attested or record.signed_by(address):
+            kinds = zip(self._signable(), (signed.batches, signed.sets), gathered, strict=True)
+            for records, pairs, found in kinds:
+                for index, signature in pairs:
+                    signers = found.get(index, {})
+                    try:
+                        check_signature(
+                            records.signable(index, staking), address, signature, signers
+                        )
+                    except BraidError:
                         continue
-                    if address in gathered.get(batch, {}):
-                        continue
-                    digest = attestations.digest(record)
-                    if address != own and recover_digest_signer(digest, signature) != address:
-                        continue
-                    gathered.setdefault(batch, {})[address] = signature
-            for nonce, signature in signed.sets:
-                set_record = sets.record(nonce)
-                if set_record is None or set_record.attested or set_record.signed_by(address):
-                    continue
-                if address in gathered_sets.get(nonce, {}) or not sets.may_sign(
-                    set_record, address
-                ):
-                    continue
-                digest = sets.digest(set_record)
-                if address != own and recover_digest_signer(digest, signature) != address:
-                    continue
-                gathered_sets.setdefault(nonce, {})[address] = signature
-        if not gathered and not gathered_sets:
-            return None
-        return Attest(
-            tuple((b, tuple(sorted(gathered[b].items()))) for b in sorted(gathered)[:cap]),
-            tuple(
-                (n, tuple(sorted(gathered_sets[n].items()))) for n in sorted(gathered_sets)[:cap]
-            ),
+                    found.setdefault(index, {})[address] = signature
+        batches, sets = (
+            tuple((i, tuple(sorted(found[i].items()))) for i in sorted(found)[:cap])
+            for found in gathered
         )
+        return Attest(batches, sets) if batches or sets else None
 
     def _l1_news(self) -> tuple[L1Observation | None, list[bytes]]:
         """What the next ZK block should say of L1: the newest confirmed L1 block (if new) and

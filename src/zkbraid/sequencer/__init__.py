@@ -12,6 +12,8 @@ chain's genesis (its verifying key included). The consensus adapter (node/app.py
 - `proof_acceptance.py`  when a submitted proof is accepted, and what accepting it does
 - `receipts.py`    typed receipts and their stored encoding
 - `attestations.py`  the batches' data-availability attestation records and the Attest rules
+- `validator_sets.py`  the numbered validator sets L1 follows, signed by the set they replace
+- `signatures.py`  the one rule for validators' signatures of batches and sets (votes and Attest)
 - `attest_tx.py`   the Attest transaction (0x09) and the vote extension's encoding
 - `transition.py`  `state_transition(state, genesis, block)`
 """

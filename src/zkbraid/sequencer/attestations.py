@@ -24,17 +24,17 @@ bundled it records what the digest names, fixed for good:
 Records are made in batch order (a batch bundled before an earlier one waits for it), so later
 batches never carry an older checkpoint: Rollup.sol refuses one (`CheckpointTooOld`).
 
-**The rules of an Attest**, each signature `(validator, signature)` of batch `b`:
-`b` has a record (`UnknownAttestationBatch`) that is not yet attested
-(`BatchAlreadyAttested`); the signature recovers `validator` from the digest, with a low s and
-v in {27, 28} (`BadAttestationSignature`: a signature of anything else recovers another
-address); `validator` is a validator with voting power, not jailed (`NotAValidator`); it has not
-signed `b` before, nor twice in the transaction (`DuplicateAttestation`). The whole transaction
-is refused at its first broken rule, changing nothing. Otherwise the signers join the record,
-and the batch is **attested** once its signers hold more than 2/3 of the set's voting power
-(staking/state.py) and every earlier batch is attested, at that block; no signature joins it
-afterwards. The record keeps the nonce of the validator set of that block
-(sequencer/validator_sets.py, which has the Attest's signatures of validator sets).
+**The rules of an Attest**, each signature `(validator, signature)` of batch `b`, are the one
+signature rule (sequencer/signatures.py): `b` has a record (`UnknownAttestationBatch`) that is
+not yet attested (`BatchAlreadyAttested`); the signature recovers `validator` from the digest,
+with a low s and v in {27, 28} (`BadAttestationSignature`); `validator` is a validator with
+voting power, not jailed (`NotAValidator`); it has not signed `b` before, nor twice in the
+transaction (`DuplicateAttestation`). The whole transaction is refused at its first broken rule,
+changing nothing. Otherwise the signers join the record, and the batch is **attested** once its
+signers hold more than 2/3 of the set's voting power (staking/state.py) and every earlier batch
+is attested, at that block; no signature joins it afterwards. The record keeps the nonce of the
+validator set of that block (sequencer/validator_sets.py, which has the Attest's signatures of
+validator sets).
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Protocol
 
 from zkbraid.config import L1Params
-from zkbraid.crypto.personal_sign import recover_hash_signer
-from zkbraid.errors import BraidError, InvalidSignature, NotFound, Unauthorized
+from zkbraid.errors import BraidError, NotFound, Unauthorized
 from zkbraid.ledger.codec import U64, Address, Bytes, Flag, Hash32, ListOf, Record
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.record_store import NumberedRecords, RecordStore
 from zkbraid.market.records import Batch, Job
 from zkbraid.sequencer.attest_tx import SIGNATURE_BYTES, Attest
+from zkbraid.sequencer.signatures import check_entries, has_quorum
 from zkbraid.settlement.l1_contracts import Checkpoint, attestation_digest, batch_data_hash
 from zkbraid.staking.state import Staking
 
@@ -73,17 +73,8 @@ class BatchAlreadyAttested(BraidError):
     """An attestation of a batch whose signers already hold more than 2/3 of the power."""
 
 
-class BadAttestationSignature(InvalidSignature):
-    """A malformed signature, or one that does not recover the validator it names from the
-    batch's digest (a signature of another digest recovers another address)."""
-
-
 class NotAValidator(Unauthorized):
     """An attestation by an address without voting power (never bonded, unbonded or jailed)."""
-
-
-class DuplicateAttestation(BraidError):
-    """A validator's second signature of one batch."""
 
 
 @dataclass(frozen=True)
@@ -128,15 +119,33 @@ class AttestationMeta(Record):
     """The next market batch to record (records are made in batch order)."""
 
 
-def recover_digest_signer(digest: bytes, signature: bytes) -> bytes | None:
-    """The address whose key signed the 32-byte `digest` (crypto/personal_sign.py
-    `recover_hash_signer`: None for a malformed, high-s or unrecoverable signature)."""
-    return recover_hash_signer(digest, signature)
+@dataclass(frozen=True)
+class BatchToSign:
+    """A pending batch's record as its signers see it (sequencer/signatures.py `Signable`): every
+    validator with voting power now may sign it."""
 
+    record: AttestationRecord
+    digest: bytes
+    staking: Staking
 
-def has_quorum(signed_power: int, total_power: int) -> bool:
-    """More than two thirds of the power (DataAvailability.sol's rule: 3·signed > 2·total)."""
-    return total_power > 0 and 3 * signed_power > 2 * total_power
+    @property
+    def index(self) -> int:
+        return self.record.batch
+
+    @property
+    def what(self) -> str:
+        return f"batch {self.record.batch}"
+
+    def weight(self, address: bytes) -> int:
+        """The validator's voting power (0: not a validator, or jailed)."""
+        validator = self.staking.validator(address)
+        return 0 if validator is None or validator.jailed else validator.power
+
+    def signed_by(self, address: bytes) -> bool:
+        return self.record.signed_by(address)
+
+    def not_a_signer(self, address: bytes) -> Unauthorized:
+        return NotAValidator(f"0x{address.hex()} is not a validator with voting power")
 
 
 class Attestations:
@@ -194,6 +203,24 @@ class Attestations:
             self._digests[record.batch] = cached
         return cached
 
+    def signable(self, index: int, staking: Staking) -> BatchToSign:
+        """Batch `index`'s record, pending, for its signers (sequencer/signatures.py).
+
+        Raises UnknownAttestationBatch, BatchAlreadyAttested.
+        """
+        record = self.record(index)
+        if record is None:
+            raise UnknownAttestationBatch(f"batch {index} is not bundled and recorded yet")
+        if record.attested:
+            raise BatchAlreadyAttested(
+                f"batch {index} was attested in block {record.attested_height}"
+            )
+        return BatchToSign(record, self.digest(record), staking)
+
+    def to_sign(self, staking: Staking) -> list[BatchToSign]:
+        """The pending records, oldest first, for their signers."""
+        return [BatchToSign(r, self.digest(r), staking) for r in self.pending()]
+
     # -- the block's step ------------------------------------------------------------------
 
     def record_bundled(
@@ -230,33 +257,15 @@ class Attestations:
     # -- the Attest transaction ------------------------------------------------------------
 
     def check(self, tx: Attest, staking: Staking) -> list[tuple[AttestationRecord, list[Signed]]]:
-        """Every rule of an Attest (the module's docstring); returns each batch's record with
-        its new signers. Changes nothing.
+        """Every rule of an Attest's batch signatures (the module's docstring); returns each
+        batch's record with its new signers. Changes nothing.
 
         Raises UnknownAttestationBatch, BatchAlreadyAttested, BadAttestationSignature,
         NotAValidator, DuplicateAttestation.
         """
         out: list[tuple[AttestationRecord, list[Signed]]] = []
-        seen: set[tuple[int, bytes]] = set()
-        for batch, signed in tx.entries:
-            record = self.record(batch)
-            if record is None:
-                raise UnknownAttestationBatch(f"batch {batch} is not bundled and recorded yet")
-            if record.attested:
-                raise BatchAlreadyAttested(
-                    f"batch {batch} was attested in block {record.attested_height}"
-                )
-            digest = self.digest(record)
-            new: list[Signed] = []
-            for validator, signature in signed:
-                check_signer(staking, digest, validator, signature, batch)
-                if (batch, validator) in seen or record.signed_by(validator):
-                    raise DuplicateAttestation(
-                        f"validator 0x{validator.hex()} has already signed batch {batch}"
-                    )
-                seen.add((batch, validator))
-                new.append(Signed(validator, signature))
-            out.append((record, new))
+        for signable, new in check_entries(lambda b: self.signable(b, staking), tx.entries):
+            out.append((signable.record, [Signed(v, signature) for v, signature, _ in new]))
         return out
 
     def apply(self, tx: Attest, staking: Staking, height: int, *, set_nonce: int = 0) -> None:
@@ -276,25 +285,6 @@ class Attestations:
             if not has_quorum(signed_power(staking, record.signatures), staking.total_power):
                 break
             self._save(replace(record, attested=True, attested_height=height, set_nonce=set_nonce))
-
-
-def check_signer(
-    staking: Staking, digest: bytes, validator: bytes, signature: bytes, batch: int
-) -> None:
-    """`signature` is `validator`'s over `digest`, and `validator` has voting power.
-
-    Raises BadAttestationSignature, NotAValidator.
-    """
-    signer = recover_digest_signer(digest, signature)
-    if signer is None:
-        raise BadAttestationSignature(f"malformed or unrecoverable signature of batch {batch}")
-    if signer != validator:
-        raise BadAttestationSignature(
-            f"the signature of batch {batch} is not 0x{validator.hex()}'s over its digest"
-        )
-    record = staking.validator(validator)
-    if record is None or record.jailed or record.power == 0:
-        raise NotAValidator(f"0x{validator.hex()} is not a validator with voting power")
 
 
 def signed_power(staking: Staking, signatures: Iterable[Signed]) -> int:

@@ -14,12 +14,12 @@ domain (`ChainParams.l1`).
 by the current staking state: a validator that has just left still signs its successors in).
 This always has a chance: CometBFT installs the updates of block H from height H + 2, so the
 votes of height H + 1, whose extensions the next proposer puts on chain, are set `n`'s own.
-The signatures come in the same Attest transactions as the batches' (sequencer/attest_tx.py);
-the rules: the set record exists (`UnknownValidatorSet`) and is not attested yet
-(`ValidatorSetAlreadyAttested`), the signature recovers the validator it names
-(`BadAttestationSignature`), the validator is a member of the set it replaces
-(`NotInPreviousSet`), one signature each (`DuplicateAttestation`). The set is attested once its
-signers hold more than 2/3 of the previous set's stake.
+The signatures come in the same Attest transactions as the batches' (sequencer/attest_tx.py),
+under the one signature rule (sequencer/signatures.py): the set record exists
+(`UnknownValidatorSet`) and is not attested yet (`ValidatorSetAlreadyAttested`), the signature
+recovers the validator it names (`BadAttestationSignature`), the validator is a member of the
+set it replaces (`NotInPreviousSet`), one signature each (`DuplicateAttestation`). The set is
+attested once its signers hold more than 2/3 of the previous set's stake.
 
 **Batches and sets on L1.** A batch's attestation is counted with the voting power of the block
 that attests it, that is, of the set current then, whose nonce its record keeps
@@ -39,12 +39,7 @@ from zkbraid.ledger.codec import U64, Address, Bytes, Flag, ListOf, Record
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.record_store import NumberedRecords, RecordStore
 from zkbraid.sequencer.attest_tx import SIGNATURE_BYTES
-from zkbraid.sequencer.attestations import (
-    BadAttestationSignature,
-    DuplicateAttestation,
-    has_quorum,
-    recover_digest_signer,
-)
+from zkbraid.sequencer.signatures import check_entries, has_quorum
 from zkbraid.settlement.l1_contracts import validator_set_digest
 from zkbraid.staking.state import Staking
 
@@ -113,6 +108,38 @@ class ValidatorSetRecord(Record):
 class ValidatorSetMeta(Record):
     nonce: U64 = 0
     """The newest recorded set."""
+
+
+@dataclass(frozen=True)
+class SetToSign:
+    """A pending set's record as its signers see it (sequencer/signatures.py `Signable`): the
+    members of the set it replaces may sign it, with their stakes there."""
+
+    record: ValidatorSetRecord
+    digest: bytes
+    previous: ValidatorSetRecord
+
+    @property
+    def index(self) -> int:
+        return self.record.nonce
+
+    @property
+    def what(self) -> str:
+        return f"validator set {self.record.nonce}"
+
+    def weight(self, address: bytes) -> int:
+        """The address's stake in the previous set (0: not a member)."""
+        return self.previous.stake_of(address)
+
+    def signed_by(self, address: bytes) -> bool:
+        return self.record.signed_by(address)
+
+    def not_a_signer(self, address: bytes) -> Unauthorized:
+        nonce = self.record.nonce
+        return NotInPreviousSet(
+            f"0x{address.hex()} is not a member of validator set {nonce - 1}, which signs set"
+            f" {nonce}"
+        )
 
 
 def members_of(staking: Staking) -> list[Member]:
@@ -192,6 +219,25 @@ class ValidatorSets:
         """Whether `address` is a member of the set `record` replaces."""
         return self.previous(record).stake_of(address) > 0
 
+    def signable(self, index: int, staking: Staking | None = None) -> SetToSign:
+        """Set `index`'s record, pending, for its signers (sequencer/signatures.py); `staking`
+        is not read (the previous set says who signs).
+
+        Raises UnknownValidatorSet, ValidatorSetAlreadyAttested.
+        """
+        record = self.record(index)
+        if record is None:
+            raise UnknownValidatorSet(f"validator set {index} is not recorded")
+        if record.attested:
+            raise ValidatorSetAlreadyAttested(
+                f"validator set {index} was attested in block {record.attested_height}"
+            )
+        return SetToSign(record, self.digest(record), self.previous(record))
+
+    def to_sign(self, staking: Staking | None = None) -> list[SetToSign]:
+        """The pending sets, oldest first, for their signers."""
+        return [SetToSign(r, self.digest(r), self.previous(r)) for r in self.pending()]
+
     # -- the block's step ------------------------------------------------------------------
 
     def genesis(self, staking: Staking) -> None:
@@ -223,40 +269,10 @@ class ValidatorSets:
         Raises UnknownValidatorSet, ValidatorSetAlreadyAttested, BadAttestationSignature,
         NotInPreviousSet, DuplicateAttestation.
         """
-        out: list[tuple[ValidatorSetRecord, list[SetSigner]]] = []
-        seen: set[tuple[int, bytes]] = set()
-        for nonce, signed in entries:
-            record = self.record(nonce)
-            if record is None:
-                raise UnknownValidatorSet(f"validator set {nonce} is not recorded")
-            if record.attested:
-                raise ValidatorSetAlreadyAttested(
-                    f"validator set {nonce} was attested in block {record.attested_height}"
-                )
-            previous = self.previous(record)
-            digest = self.digest(record)
-            new: list[SetSigner] = []
-            for validator, signature in signed:
-                signer = recover_digest_signer(digest, signature)
-                if signer != validator:
-                    raise BadAttestationSignature(
-                        f"the signature of validator set {nonce} is not 0x{validator.hex()}'s"
-                        " over its digest"
-                    )
-                stake = previous.stake_of(validator)
-                if stake == 0:
-                    raise NotInPreviousSet(
-                        f"0x{validator.hex()} is not a member of validator set {nonce - 1},"
-                        f" which signs set {nonce}"
-                    )
-                if (nonce, validator) in seen or record.signed_by(validator):
-                    raise DuplicateAttestation(
-                        f"validator 0x{validator.hex()} has already signed validator set {nonce}"
-                    )
-                seen.add((nonce, validator))
-                new.append(SetSigner(validator, stake, signature))
-            out.append((record, new))
-        return out
+        return [
+            (signable.record, [SetSigner(v, stake, signature) for v, signature, stake in new])
+            for signable, new in check_entries(self.signable, entries)
+        ]
 
     def apply(self, checked: list[tuple[ValidatorSetRecord, list[SetSigner]]], height: int) -> None:
         """Adds `check`'s signers to their sets in block `height`; a set whose signers now hold

@@ -17,6 +17,7 @@ import rlp
 
 from tests.unit.node.test_app import T0, fast_transfer, run_block, zk_transfer
 from zkbraid.config import L1Params
+from zkbraid.consensus.engine import Misbehavior
 from zkbraid.errors import BraidError
 from zkbraid.ledger.envelope import TxKind, unwrap, wrap
 from zkbraid.ledger.kv import memory_store
@@ -45,11 +46,13 @@ from zkbraid.sequencer.attest_tx import (
 )
 from zkbraid.sequencer.attestations import (
     Attestations,
-    BadAttestationSignature,
     BatchAlreadyAttested,
-    DuplicateAttestation,
     NotAValidator,
     UnknownAttestationBatch,
+)
+from zkbraid.sequencer.signatures import (
+    BadAttestationSignature,
+    DuplicateAttestation,
     has_quorum,
     recover_digest_signer,
 )
@@ -437,6 +440,48 @@ def test_vote_extensions_that_are_not_their_validators_are_refused(tmp_path: Pat
     # a proposer skips what does not verify: nothing to put on chain, no block due
     bad = [(caddr8, ext9), (b"\x01" * 20, ext9)]
     assert app.prepare_proposal(3, clock(150), [], vote_extensions=bad) == []
+
+
+def test_a_jailed_validators_extension_is_refused_as_its_attest_is(tmp_path: Path) -> None:
+    """Issue 22, part 4: verify_vote_extension accepted a jailed validator's signature of a
+    batch, which its own extend_vote, the proposer and the Attest rules all refuse; one rule
+    now decides for all (sequencer/signatures.py)."""
+    net = devnet(10, verifying_key_hash=None, validators=4)
+    app = _app(tmp_path, net)
+    clock = Clock()
+    _bundled_batch(app, net, clock)
+    caddr8, ext8 = _extension(app, 8)
+    assert app.verify_vote_extension(3, caddr8, ext8)  # 8 has voting power
+    # 8 is jailed for a double vote (evidence the engine hands over, in the block's marker)
+    offence = Misbehavior("duplicate_vote", caddr8, 1, T0, 4)
+    height = app.info().last_height + 1
+    proposal = app.prepare_proposal(height, clock(150), [], misbehavior=[offence])
+    assert app.process_proposal(height, clock.t, proposal, misbehavior=[offence])
+    app.finalize_block(height, clock.t, proposal, misbehavior=[offence])
+    app.commit()
+    validator = app.state.staking.validator(ADDR[8])
+    assert validator is not None and validator.jailed and validator.power == 0
+
+    assert not app.verify_vote_extension(height + 1, caddr8, ext8)  # accepted before
+    record = app.state.attestations.record(0)
+    assert record is not None
+    signature = decode_extension(ext8, 1).batches[0][1]
+    with pytest.raises(NotAValidator):
+        app.check_tx(wrap(TxKind.SEQUENCER, _attest((0, [(ADDR[8], signature)])).encode()))
+    # a proposer gathers the others' signatures, not 8's
+    votes = [(caddr8, ext8), _extension(app, 9)]
+    gathered = app.prepare_proposal(height + 1, clock(150), [], vote_extensions=votes)
+    assert [v for v, _ in _attest_in(gathered).entries[0][1]] == [ADDR[9]]
+    # 8 is still a member of set 0, which signs set 1 (the set without it): that it may sign
+    sets = app.state.validator_sets
+    one = sets.record(1)
+    assert one is not None and ADDR[8] not in one.validators
+    set_signature = sign_digest(KEYS[8], sets.digest(one))[1]
+    ext8_set = encode_extension(Extension((), ((1, set_signature),)))
+    assert app.verify_vote_extension(height + 1, caddr8, ext8_set)
+    assert not app.verify_vote_extension(
+        height + 1, caddr8, encode_extension(Extension(((0, signature),), ((1, set_signature),)))
+    )
 
 
 def test_an_attest_from_the_mempool_is_checked_and_deduplicated(tmp_path: Path) -> None:

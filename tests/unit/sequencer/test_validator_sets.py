@@ -14,7 +14,7 @@ from zkbraid.consensus.engine import ValidatorUpdate
 from zkbraid.ledger.kv import memory_store
 from zkbraid.node.devnet import DEV_L1, DEV_ROLLUP, dev_consensus_seed, devnet
 from zkbraid.sequencer.attest_tx import Attest, decode_extension
-from zkbraid.sequencer.attestations import BadAttestationSignature, DuplicateAttestation
+from zkbraid.sequencer.signatures import BadAttestationSignature, DuplicateAttestation
 from zkbraid.sequencer.validator_sets import (
     Member,
     NotInPreviousSet,
