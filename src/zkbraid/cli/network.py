@@ -30,6 +30,14 @@ import requests
 
 from zkbraid import processes
 from zkbraid.cli import output as out
+from zkbraid.cli.devnet import (
+    chain_flags,
+    devnet_chain,
+    devnet_l1,
+    setup_logging,
+    start_helper,
+    stop_helpers,
+)
 from zkbraid.node.supervisor import STATE_FILE, Child, RestartPolicy, Supervisor
 from zkbraid.sdk.client import BraidClient
 from zkbraid.sdk.rpc import NodeUnreachable, RpcError
@@ -65,7 +73,7 @@ def add_parser(sub: Any) -> None:
 
 
 def chain_argv(args: argparse.Namespace) -> list[str]:
-    """The chain flags of `args` (cli/main.py `_chain_flags`) as command-line arguments, so
+    """The chain flags of `args` (cli/devnet.py `chain_flags`) as command-line arguments, so
     every node builds the same chain parameters."""
     argv = [
         "--fast-block-ms",
@@ -91,10 +99,8 @@ def chain_argv(args: argparse.Namespace) -> list[str]:
 
 def parse_chain_argv(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
     """The chain flags back from `chain_argv`."""
-    from zkbraid.cli.main import _chain_flags
-
     p = argparse.ArgumentParser(prog="braid node", add_help=False)
-    _chain_flags(p)
+    chain_flags(p)
     return p.parse_args(list(argv))
 
 
@@ -103,14 +109,13 @@ def parse_chain_argv(argv: list[str] | tuple[str, ...]) -> argparse.Namespace:
 
 def cmd_node(args: argparse.Namespace) -> int:
     """Runs one node of a network until SIGINT/SIGTERM."""
-    from zkbraid.cli.main import _devnet_chain, _logging
     from zkbraid.config import NodeConfig
     from zkbraid.consensus.cometbft.engine import COMETBFT
     from zkbraid.node.network import NetworkSpec
     from zkbraid.node.node import L1Connection, Node
     from zkbraid.settlement.l1_follower import L1Follower
 
-    _logging(args.log_level)
+    setup_logging(args.log_level)
     if not COMETBFT.exists():
         out.fail(f"{COMETBFT} is missing: run scripts/install.sh --with-cometbft")
         return 2
@@ -119,7 +124,7 @@ def cmd_node(args: argparse.Namespace) -> int:
     spec = NetworkSpec.load(args.network)
     me = spec.node(args.name)
     data_dir = Path(args.network).resolve().parent / me.name
-    net, keys, verifier = _devnet_chain(parse_chain_argv(spec.chain_args))
+    net, keys, verifier = devnet_chain(parse_chain_argv(spec.chain_args))
     l1 = None
     if spec.l1 is not None:
         # every validator follows the L1 itself: it checks ZK blocks' observations against it
@@ -262,7 +267,6 @@ def quorum_note(spec: Any, up: list[str]) -> str:
 
 def run_network(args: argparse.Namespace) -> int:
     """`braid devnet --validators N` (N > 1): runs the network until Ctrl-C."""
-    from zkbraid.cli.main import _devnet_chain, _devnet_l1, _helper
     from zkbraid.consensus.cometbft.engine import COMETBFT
     from zkbraid.node.network import NETWORK_FILE, L1Spec, NetworkSpec, layout
 
@@ -284,7 +288,7 @@ def run_network(args: argparse.Namespace) -> int:
             f" {args.validators}: start it over with --reset"
         )
         return 2
-    net, keys, _verifier = _devnet_chain(args)  # the keys are built once, before the nodes
+    net, keys, _verifier = devnet_chain(args)  # the keys are built once, before the nodes
     spec = layout(
         args.validators,
         args.port,
@@ -294,7 +298,7 @@ def run_network(args: argparse.Namespace) -> int:
     if existing is not None:
         spec = replace(spec, genesis_time_ms=existing.genesis_time_ms)
     data_dir.mkdir(parents=True, exist_ok=True)
-    l1 = None if args.no_l1 else _devnet_l1(args, net, keys)
+    l1 = None if args.no_l1 else devnet_l1(args, net, keys)
     try:
         if l1 is not None:
             conn, deployment = l1[1], l1[0].deployment
@@ -303,7 +307,7 @@ def run_network(args: argparse.Namespace) -> int:
                 l1=L1Spec(conn.rpc_url, conn.chain_id, conn.rollup, deployment.deployed_height),
             )
         spec.save(data_dir)
-        return _serve_network(args, spec, network_file, l1 is not None, _helper)
+        return _serve_network(args, spec, network_file, l1 is not None, start_helper)
     finally:
         if l1 is not None:
             l1[0].stop()
@@ -312,8 +316,6 @@ def run_network(args: argparse.Namespace) -> int:
 def _serve_network(
     args: argparse.Namespace, spec: Any, network_file: Path, with_l1: bool, helper: Any
 ) -> int:
-    from zkbraid.cli.main import _stop_helpers
-
     resumed = any((network_file.parent / n.name).exists() for n in spec.nodes)
     out.progress(
         f"{'resuming' if resumed else 'creating'} a network of {spec.validators} validators in"
@@ -408,7 +410,7 @@ def _serve_network(
         return 0
     finally:
         out.progress("stopping the network")
-        _stop_helpers(helpers)
+        stop_helpers(helpers)
         sup.stop_all()
 
 

@@ -33,3 +33,12 @@ def result(obj: Any, as_json: bool) -> None:
     for key, value in obj.items():
         shown = json.dumps(value) if isinstance(value, (dict, list)) else value
         print(f"{key:<{width}}  {shown}")
+
+
+def show(found: Any, missing: str, as_json: bool) -> int:
+    """Prints what a lookup found (exit code 0), or says what is missing (exit code 1)."""
+    if found is None:
+        fail(missing)
+        return 1
+    result(found, as_json)
+    return 0

@@ -114,8 +114,8 @@ class NetworkSpec:
     nodes: tuple[NodeSpec, ...]
     genesis_time_ms: int
     chain_args: tuple[str, ...] = ()
-    """The chain flags every node builds the chain's parameters from (cli/main.py
-    `_chain_flags`), `--validators` among them."""
+    """The chain flags every node builds the chain's parameters from (cli/devnet.py
+    `chain_flags`), `--validators` among them."""
     l1: L1Spec | None = None
     fast_block_ms: int = 100
     """The fast block interval, which each CometBFT's timeout_commit is."""
