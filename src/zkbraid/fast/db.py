@@ -31,7 +31,7 @@ from eth.rlp.sedes import address
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from rlp.sedes import CountableList, List, big_endian_int, binary
 
-from zkbraid.fast.system_contracts import RootUpdate
+from zkbraid.fast.zk_roots import RootUpdate
 from zkbraid.ledger.kv import KVNamespace
 from zkbraid.ledger.trie import RLPItem
 

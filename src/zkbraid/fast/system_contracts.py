@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,9 @@ from eth_abi.abi import encode as abi_encode
 from eth_bloom.bloom import BloomFilter
 from eth_hash.auto import keccak
 
-if TYPE_CHECKING:
+from zkbraid.fast.zk_roots import SNARK_SCALAR_FIELD, RootStatus, RootUpdate
+
+if TYPE_CHECKING:  # the SDK reads addresses and ABIs here without loading py-evm (fast/db.py)
     from zkbraid.fast.db import BlockRecord
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[3] / "contracts" / "artifacts"
@@ -51,8 +52,6 @@ SYSTEM_ADDRESS = bytes.fromhex("fffffffffffffffffffffffffffffffffffffffe")
 #: Gas of the system call (as EIP-4788's); not counted in the block's gas.
 SYSTEM_CALL_GAS = 30_000_000
 
-#: The BN254 scalar field's order r: ZK roots and content hashes are below it.
-SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 #: How many roots `ZkRoots` holds (the oldest is evicted by the next).
 ZK_ROOTS_CAPACITY = 256
 #: The most winners one `GameReports.report` names.
@@ -126,37 +125,7 @@ def system_genesis_code(verifier_runtime: bytes | None) -> dict[bytes, bytes]:
     return code
 
 
-# -- ZkRoots -------------------------------------------------------------------------------------
-
-
-class RootStatus(IntEnum):
-    """A ZK root's status in `ZkRoots` (it only rises)."""
-
-    UNKNOWN = 0
-    COMMITTED = 1
-    PROVEN = 2
-    SETTLED = 3
-
-
-@dataclass(frozen=True)
-class RootUpdate:
-    """One entry of `ZkRoots.update`: a ZK state root, its ZK height and its new status."""
-
-    root: int
-    zk_height: int
-    status: int
-
-    def problem(self) -> str | None:
-        """What makes this update malformed (out of its ABI types or the field), if anything."""
-        if not isinstance(self.root, int) or not 0 < self.root < SNARK_SCALAR_FIELD:
-            return f"root {self.root!r} is not in (0, r)"
-        if not isinstance(self.zk_height, int) or not 0 <= self.zk_height < 2**64:
-            return f"ZK height {self.zk_height!r} of root 0x{self.root:064x} is not a uint64"
-        if not isinstance(self.status, int) or not (
-            RootStatus.COMMITTED <= self.status <= RootStatus.SETTLED
-        ):
-            return f"status {self.status!r} of root 0x{self.root:064x} is not 1, 2 or 3"
-        return None
+# -- ZkRoots (the roots and their updates: fast/zk_roots.py) -----------------------------------
 
 
 def encode_root_updates(updates: Sequence[RootUpdate]) -> bytes:
