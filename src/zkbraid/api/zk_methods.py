@@ -7,7 +7,16 @@ import json
 from typing import Any
 
 from zkbraid.api.braid_methods import tx_status
-from zkbraid.api.jsonrpc import InvalidParams, Params, hex_bytes, hexb, param, quantity, submits
+from zkbraid.api.jsonrpc import (
+    InvalidParams,
+    Params,
+    camel,
+    hex_bytes,
+    hexb,
+    param,
+    quantity,
+    submits,
+)
 from zkbraid.api.view import NodeView
 from zkbraid.hybrid import ownership
 from zkbraid.ledger.envelope import TxKind, wrap
@@ -15,6 +24,7 @@ from zkbraid.market.records import JobKind, JobStatus
 from zkbraid.market.transactions import SUBMIT_PROOF, MalformedSequencerTx
 from zkbraid.sequencer.state import SequencerState
 from zkbraid.zk.params import MOVE_TOKEN
+from zkbraid.zk.rules import RULES
 from zkbraid.zk.state import Collection, Nft, ZkState
 
 MAX_TOKENS_LISTED = 64
@@ -166,19 +176,11 @@ def build(node: NodeView) -> dict[str, Any]:
             }
 
     def fee_schedule(params: Params) -> dict[str, str]:
+        """The minimum fee of every signed type, by its camelCase rule key (registerKey,
+        transfer, …), in type-byte order; system transactions pay none."""
         f = node.params.fees
-        return {
-            "registerKey": str(f.register_key),
-            "transfer": str(f.transfer),
-            "nftMint": str(f.nft_mint),
-            "nftTransfer": str(f.nft_transfer),
-            "withdraw": str(f.withdraw),
-            "moveToFast": str(f.move_to_fast),
-            "createCollection": str(f.create_collection),
-            "nftList": str(f.nft_list),
-            "nftCancel": str(f.nft_cancel),
-            "nftBuy": str(f.nft_buy),
-        }
+        keys = [rule.fee_key for rule in RULES.values() if rule.fee_key is not None]
+        return {camel(key): str(getattr(f, key)) for key in keys}
 
     def get_proof_job(params: Params) -> dict[str, Any] | None:
         """The proving job of a transaction, or of the oldest unproven one (None: nothing to

@@ -7,19 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkbraid.errors import InsufficientFunds
-from zkbraid.zk.transactions import (
-    CreateCollection,
-    MoveToFast,
-    NftBuy,
-    NftCancel,
-    NftList,
-    NftMint,
-    NftTransfer,
-    RegisterKey,
-    Transfer,
-    Withdraw,
-    ZkTransaction,
-)
+from zkbraid.zk.rules import RULES
+from zkbraid.zk.transactions import ZkTransaction
 
 ZKPOW_DECIMALS = 18
 ONE_ZKPOW = 10**ZKPOW_DECIMALS
@@ -31,7 +20,8 @@ class FeeTooLow(InsufficientFunds):
 
 @dataclass(frozen=True)
 class FeeSchedule:
-    """Minimum ZKPoW fee of each ZK-chain transaction type (in ZKPoW base units)."""
+    """Minimum ZKPoW fee of each ZK-chain transaction type (in ZKPoW base units), one field
+    per signed type, named by the type's rule (`ZkRule.fee_key`)."""
 
     register_key: int = ONE_ZKPOW // 100
     transfer: int = ONE_ZKPOW // 100
@@ -45,30 +35,14 @@ class FeeSchedule:
     nft_buy: int = ONE_ZKPOW // 100
 
     def minimum(self, tx: ZkTransaction) -> int:
-        """The schedule's minimum fee for `tx`'s type."""
-        if isinstance(tx, RegisterKey):
-            return self.register_key
-        if isinstance(tx, Transfer):
-            return self.transfer
-        if isinstance(tx, NftMint):
-            return self.nft_mint
-        if isinstance(tx, NftTransfer):
-            return self.nft_transfer
-        if isinstance(tx, Withdraw):
-            return self.withdraw
-        if isinstance(tx, MoveToFast):
-            return self.move_to_fast
-        if isinstance(tx, CreateCollection):
-            return self.create_collection
-        if isinstance(tx, NftList):
-            return self.nft_list
-        if isinstance(tx, NftCancel):
-            return self.nft_cancel
-        if isinstance(tx, NftBuy):
-            return self.nft_buy
-        # Deposit, MoveFromFast, GameMint: system transactions, paid for on L1 or the fast
-        # chain; nobody on the ZK chain signs them
-        return 0
+        """The schedule's minimum fee for `tx`'s type: the field its rule names (zk/rules/);
+        0 for a system transaction (Deposit, MoveFromFast, GameMint: paid for on L1 or the
+        fast chain, nobody on the ZK chain signs them)."""
+        key = RULES[tx.TYPE].fee_key
+        if key is None:
+            return 0
+        fee: int = getattr(self, key)
+        return fee
 
     def check(self, tx: ZkTransaction) -> None:
         """Raises FeeTooLow when `tx` offers less than its type's minimum."""

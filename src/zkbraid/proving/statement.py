@@ -7,7 +7,8 @@ A proof of one ZK-chain transaction has five public inputs (circuits/README.md):
 `tx_data` is the transaction's *public data*, the record a batch publishes for data
 availability, cut into field elements the L1 contract reads straight from that record without
 hashing. The record is the type byte and the narrow fields big-endian (the header), then the wide
-fields:
+fields; each type's rule declares its record's layout (`ZkRule.pubdata`, zk/rules/), which this
+module turns into bytes and public inputs:
 
     RegisterKey  0x10 ‖ fee (8) ‖ eth_address (20)            ‖ pk_x (32) ‖ pk_y (32)   93 bytes
     Transfer     0x11 ‖ fee (8) ‖ from (4) ‖ to (4) ‖ token (2) ‖ amount (16)           35 bytes
@@ -48,81 +49,46 @@ out (recipient and amount).
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.errors import MalformedInput
 from zkbraid.zk.params import ZkParams
-from zkbraid.zk.transactions import (
-    CreateCollection,
-    Deposit,
-    GameMint,
-    MoveFromFast,
-    MoveToFast,
-    NftBuy,
-    NftCancel,
-    NftList,
-    NftMint,
-    NftTransfer,
-    RegisterKey,
-    Transfer,
-    TxType,
-    Withdraw,
-    ZkTransaction,
+from zkbraid.zk.rules import RULES
+from zkbraid.zk.rules.pubdata import (
+    ACCOUNT_BYTES,
+    AMOUNT_BYTES,
+    BLOCK_TIME,
+    COLLECTION_BYTES,
+    FEE_BYTES,
+    NFT_BYTES,
+    TIME_BYTES,
+    TOKEN_BYTES,
+    PubdataLayout,
 )
-
-# Byte widths of the public data's fields; they bound the chain parameters (`check_params`).
-FEE_BYTES = 8
-ACCOUNT_BYTES = 4
-TOKEN_BYTES = 2
-COLLECTION_BYTES = 2
-NFT_BYTES = 4
-AMOUNT_BYTES = 16
-DEPOSIT_ID_BYTES = 8
-ADDRESS_BYTES = 20
-FIELD_BYTES = 32
-EXIT_ID_BYTES = 8
-REPORT_ID_BYTES = 8
-CAP_BYTES = 4
-ROUND_BYTES = 4
-TIME_BYTES = 8
+from zkbraid.zk.transactions import TxType, ZkTransaction
 
 N_TX_DATA = 3
 N_PUBLIC_INPUTS = 2 + N_TX_DATA
 
-_HEADER_LENGTHS = {
-    TxType.REGISTER_KEY: 1 + FEE_BYTES + ADDRESS_BYTES,
-    TxType.TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + TOKEN_BYTES,
-    TxType.NFT_MINT: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + COLLECTION_BYTES,
-    TxType.NFT_TRANSFER: 1 + FEE_BYTES + 2 * ACCOUNT_BYTES + NFT_BYTES,
-    TxType.DEPOSIT: 1 + FEE_BYTES + DEPOSIT_ID_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
-    TxType.WITHDRAW: 1 + FEE_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
-    TxType.MOVE_TO_FAST: 1 + FEE_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
-    TxType.MOVE_FROM_FAST: 1 + FEE_BYTES + EXIT_ID_BYTES + ACCOUNT_BYTES + TOKEN_BYTES,
-    TxType.CREATE_COLLECTION: 1 + FEE_BYTES + ACCOUNT_BYTES + COLLECTION_BYTES + CAP_BYTES,
-    TxType.GAME_MINT: 1
-    + FEE_BYTES
-    + REPORT_ID_BYTES
-    + COLLECTION_BYTES
-    + ROUND_BYTES
-    + ACCOUNT_BYTES,
-    TxType.NFT_LIST: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES + TIME_BYTES,
-    TxType.NFT_CANCEL: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES,
-    TxType.NFT_BUY: 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES + TIME_BYTES,
+_LAYOUTS: dict[TxType, PubdataLayout] = {t: rule.pubdata for t, rule in RULES.items()}
+_HEADER_LENGTHS = {t: layout.header_length for t, layout in _LAYOUTS.items()}
+_WIDE_LENGTHS = {t: tuple(f.width for f in layout.wide) for t, layout in _LAYOUTS.items()}
+# Each field's reader: the ZK block's time, or the transaction's attribute.
+_READERS = {
+    t: tuple(
+        (f.name, f.width, None if f.source == BLOCK_TIME else attrgetter(f.source))
+        for f in (*layout.header, *layout.wide)
+    )
+    for t, layout in _LAYOUTS.items()
 }
-_WIDE_LENGTHS: dict[TxType, tuple[int, ...]] = {
-    TxType.REGISTER_KEY: (FIELD_BYTES, FIELD_BYTES),
-    TxType.TRANSFER: (AMOUNT_BYTES,),
-    TxType.NFT_MINT: (FIELD_BYTES,),
-    TxType.NFT_TRANSFER: (),
-    TxType.DEPOSIT: (ADDRESS_BYTES, AMOUNT_BYTES),
-    TxType.WITHDRAW: (ADDRESS_BYTES, AMOUNT_BYTES),
-    TxType.MOVE_TO_FAST: (AMOUNT_BYTES,),
-    TxType.MOVE_FROM_FAST: (AMOUNT_BYTES,),
-    TxType.CREATE_COLLECTION: (ADDRESS_BYTES,),
-    TxType.GAME_MINT: (FIELD_BYTES, ADDRESS_BYTES),
-    TxType.NFT_LIST: (AMOUNT_BYTES,),
-    TxType.NFT_CANCEL: (),
-    TxType.NFT_BUY: (AMOUNT_BYTES,),
-}
+_TIME_OFFSETS: dict[int, int] = {}
+for _t, _layout in _LAYOUTS.items():
+    _offset = 1 + FEE_BYTES
+    for _f in (*_layout.header, *_layout.wide):
+        if _f.source == BLOCK_TIME:
+            _TIME_OFFSETS[_t] = _offset
+        _offset += _f.width
 
 
 class MalformedPubdata(MalformedInput):
@@ -159,118 +125,21 @@ class BlockTimeMissing(MalformedInput):
 
 
 def pubdata(tx: ZkTransaction, time_s: int | None = None) -> bytes:
-    """The transaction's public data record (module docstring).
+    """The transaction's public data record (module docstring), laid out as its rule declares.
 
     `time_s`: the ZK block's time in seconds, part of an NftBuy's record (`BlockTimeMissing`
     without it; other types ignore it). Raises `MalformedPubdata` when a field is wider than
     its slot (an index or id beyond any tree the circuit supports): such a transaction has no
     proof.
     """
-    head = bytes((tx.TYPE,)) + _be(tx.fee, FEE_BYTES, "fee")
-    if isinstance(tx, RegisterKey):
-        return (
-            head
-            + tx.eth_address
-            + _be(tx.public_key.x, FIELD_BYTES, "pk_x")
-            + _be(tx.public_key.y, FIELD_BYTES, "pk_y")
-        )
-    if isinstance(tx, Transfer):
-        return (
-            head
-            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + _be(tx.amount, AMOUNT_BYTES, "amount")
-        )
-    if isinstance(tx, NftMint):
-        return (
-            head
-            + _be(tx.minter_index, ACCOUNT_BYTES, "minter_index")
-            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.content_hash, FIELD_BYTES, "content_hash")
-        )
-    if isinstance(tx, NftTransfer):
-        return (
-            head
-            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.nft_id, NFT_BYTES, "nft_id")
-        )
-    if isinstance(tx, Deposit):
-        return (
-            head
-            + _be(tx.deposit_id, DEPOSIT_ID_BYTES, "deposit_id")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + tx.recipient
-            + _be(tx.amount, AMOUNT_BYTES, "amount")
-        )
-    if isinstance(tx, Withdraw):
-        return (
-            head
-            + _be(tx.from_index, ACCOUNT_BYTES, "from_index")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + tx.l1_recipient
-            + _be(tx.amount, AMOUNT_BYTES, "amount")
-        )
-    return head + _hybrid_fields(tx, time_s)
-
-
-def _hybrid_fields(
-    tx: MoveToFast | MoveFromFast | CreateCollection | GameMint | NftList | NftCancel | NftBuy,
-    time_s: int | None,
-) -> bytes:
-    if isinstance(tx, MoveToFast):
-        return (
-            _be(tx.from_index, ACCOUNT_BYTES, "from_index")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + _be(tx.amount, AMOUNT_BYTES, "amount")
-        )
-    if isinstance(tx, MoveFromFast):
-        return (
-            _be(tx.exit_id, EXIT_ID_BYTES, "exit_id")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + _be(tx.amount, AMOUNT_BYTES, "amount")
-        )
-    if isinstance(tx, CreateCollection):
-        return (
-            _be(tx.creator_index, ACCOUNT_BYTES, "creator_index")
-            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
-            + _be(tx.cap, CAP_BYTES, "cap")
-            + tx.minter
-        )
-    if isinstance(tx, GameMint):
-        return (
-            _be(tx.report_id, REPORT_ID_BYTES, "report_id")
-            + _be(tx.collection_id, COLLECTION_BYTES, "collection_id")
-            + _be(tx.round, ROUND_BYTES, "round")
-            + _be(tx.to_index, ACCOUNT_BYTES, "to_index")
-            + _be(tx.content_hash, FIELD_BYTES, "content_hash")
-            + tx.game
-        )
-    if isinstance(tx, NftList):
-        return (
-            _be(tx.owner_index, ACCOUNT_BYTES, "owner_index")
-            + _be(tx.nft_id, NFT_BYTES, "nft_id")
-            + _be(tx.token, TOKEN_BYTES, "token")
-            + _be(tx.expiry, TIME_BYTES, "expiry")
-            + _be(tx.price, AMOUNT_BYTES, "price")
-        )
-    if isinstance(tx, NftCancel):
-        return _be(tx.owner_index, ACCOUNT_BYTES, "owner_index") + _be(
-            tx.nft_id, NFT_BYTES, "nft_id"
-        )
-    if time_s is None:
-        raise BlockTimeMissing("an NftBuy's public data holds the ZK block's time")
-    return (
-        _be(tx.buyer_index, ACCOUNT_BYTES, "buyer_index")
-        + _be(tx.nft_id, NFT_BYTES, "nft_id")
-        + _be(tx.token, TOKEN_BYTES, "token")
-        + _be(time_s, TIME_BYTES, "time")
-        + _be(tx.price, AMOUNT_BYTES, "price")
-    )
+    parts = [bytes((tx.TYPE,)), _be(tx.fee, FEE_BYTES, "fee")]
+    if time_s is None and _LAYOUTS[tx.TYPE].needs_block_time:
+        raise BlockTimeMissing(f"an {type(tx).__name__}'s public data holds the ZK block's time")
+    time = 0 if time_s is None else time_s  # 0: not in this type's record
+    for name, width, read in _READERS[tx.TYPE]:
+        value = time if read is None else read(tx)
+        parts.append(value if isinstance(value, bytes) else _be(value, width, name))
+    return b"".join(parts)
 
 
 def tx_data_from_pubdata(record: bytes) -> tuple[int, int, int]:
@@ -304,9 +173,9 @@ def tx_data_from_pubdata(record: bytes) -> tuple[int, int, int]:
 def block_time_of(record: bytes) -> int | None:
     """The ZK block's time an NftBuy's record holds (None for every other type): what its
     proof's statement was made with."""
-    if record[:1] != bytes((TxType.NFT_BUY,)):
+    start = _TIME_OFFSETS.get(record[0]) if record else None
+    if start is None:
         return None
-    start = 1 + FEE_BYTES + ACCOUNT_BYTES + NFT_BYTES + TOKEN_BYTES
     return int.from_bytes(record[start : start + TIME_BYTES], "big")
 
 

@@ -8,6 +8,9 @@ transition, which the circuit then refuses. That is how the tests show the circu
 the STF rejects. The node calls `apply_with_witness` instead of `apply_transaction` for each
 committed transaction, so every proving job carries its witness and the recorded roots.
 
+Which slots a transaction fills is its type's rule (`ZkRule.fill_witness`, zk/rules/); the
+builder here holds the slots (`WitnessSlots`) and opens and computes them.
+
 Missing records (an unknown account, NFT or collection) become zero preimages and indices
 beyond a tree keep their value with zero siblings: the circuit's range and opening checks refuse
 both, as the STF does.
@@ -20,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from zkbraid.crypto.eddsa import PublicKey
 from zkbraid.crypto.field import FIELD_MODULUS
 from zkbraid.crypto.poseidon import poseidon
 from zkbraid.proving.errors import WitnessError
@@ -31,26 +35,11 @@ from zkbraid.proving.statement import (
     tx_data,
 )
 from zkbraid.zk.params import ZkParams
+from zkbraid.zk.rules import RULES
 from zkbraid.zk.smt import EMPTY_HASHES, EMPTY_LEAF, LeafIndexOutOfRange, compute_root
 from zkbraid.zk.state import Nft, ZkState, address_to_field
 from zkbraid.zk.stf import ZkReceipt, apply_transaction
-from zkbraid.zk.transactions import (
-    CreateCollection,
-    Deposit,
-    GameMint,
-    MoveFromFast,
-    MoveToFast,
-    NftBuy,
-    NftCancel,
-    NftList,
-    NftMint,
-    NftTransfer,
-    RegisterKey,
-    SignedByL2Key,
-    Transfer,
-    Withdraw,
-    ZkTransaction,
-)
+from zkbraid.zk.transactions import SignedByL2Key, ZkTransaction
 
 CircuitInputs = dict[str, int | list[int]]
 
@@ -208,18 +197,6 @@ def build_witness(state: ZkState, tx: ZkTransaction, time_s: int | None = None) 
     return builder.finish()
 
 
-def _b_account(state: ZkState, tx: ZkTransaction) -> int | None:
-    """The account in slot B whose balance the transaction moves (opened after A's write)."""
-    if isinstance(tx, Transfer):
-        return tx.to_index
-    if isinstance(tx, MoveToFast | MoveFromFast):
-        return state.params.escrow_index
-    if isinstance(tx, NftBuy):
-        nft = state.nft(tx.nft_id)
-        return None if nft is None else nft.owner
-    return None
-
-
 def apply_with_witness(
     state: ZkState,
     tx: ZkTransaction,
@@ -242,7 +219,7 @@ def apply_with_witness(
     reference = build_witness(state, tx, time_s) if check else None
     builder = _Builder(state, compute=False)
     builder.fill(tx, time_s)
-    b_index = _b_account(state, tx)
+    b_index = RULES[tx.TYPE].second_account(state, tx)
     receipt = apply_transaction(state, tx, params, time_s=time_s)
     if b_index is not None:
         # B's siblings once A is written (B's own write leaves them as they are)
@@ -279,21 +256,21 @@ class _Builder:
         self.nfts_root = state.nfts_root()
         self.collections_root = state.collections_root()
         self.next_account = state.next_account_index
-        self.next_nft = state.next_nft_id
+        self.next_nft_id = state.next_nft_id
         self.inputs.update(
             oldRoot=state.root(),
             accountsRoot=self.accounts_root,
             nftsRoot=self.nfts_root,
             collectionsRoot=self.collections_root,
             nextAccountIndex=self.next_account,
-            nextNftId=self.next_nft,
+            nextNftId=self.next_nft_id,
         )
         # The roots the transaction leaves; each slot moves its own.
         self.new_accounts_root = self.accounts_root
         self.new_nfts_root = self.nfts_root
         self.new_collections_root = self.collections_root
         self.new_next_account = self.next_account
-        self.new_next_nft = self.next_nft
+        self.new_next_nft = self.next_nft_id
         self.a_write: tuple[int, list[int], int] | None = None  # (index, siblings, new leaf)
 
     def fill(self, tx: ZkTransaction, time_s: int | None = None) -> None:
@@ -311,210 +288,44 @@ class _Builder:
         except BlockTimeMissing as exc:
             raise WitnessError(f"transaction cannot be proven: {exc}") from exc
         self.inputs.update(txData=list(data), txType=int(tx.TYPE), fee=tx.fee)
-        if isinstance(tx, RegisterKey):
-            self.register_key(tx)
-        elif isinstance(tx, Transfer):
-            self.transfer(tx)
-        elif isinstance(tx, NftMint):
-            self.nft_mint(tx)
-        elif isinstance(tx, NftTransfer):
-            self.nft_transfer(tx)
-        elif isinstance(tx, Deposit):
-            self.deposit(tx)
-        elif isinstance(tx, Withdraw):
-            self.withdraw(tx)
-        elif isinstance(tx, MoveToFast):
-            self.move_to_fast(tx)
-        elif isinstance(tx, MoveFromFast):
-            self.move_from_fast(tx)
-        elif isinstance(tx, CreateCollection):
-            self.create_collection(tx)
-        elif isinstance(tx, GameMint):
-            self.game_mint(tx)
-        elif isinstance(tx, NftList):
-            self.nft_list(tx)
-        elif isinstance(tx, NftCancel):
-            self.nft_cancel(tx)
-        else:
-            assert time_s is not None  # tx_data above raised without it
-            self.nft_buy(tx, time_s)
+        RULES[tx.TYPE].fill_witness(self, tx, time_s)
 
-    # Per type
+    # Slots (zk/rules/base.py, WitnessSlots): what the rules fill
 
-    def register_key(self, tx: RegisterKey) -> None:
+    def set(self, **inputs: int) -> None:
+        self.inputs.update(inputs)
+
+    def get(self, name: str) -> int:
+        return _scalar(self.inputs, name)
+
+    def signature(self, tx: SignedByL2Key) -> None:
+        sig = tx.signature
+        self.inputs.update(sigR8x=sig.r8x, sigR8y=sig.r8y, sigS=sig.s)
+
+    def next_nft(self) -> int:
+        self.new_next_nft = self.next_nft_id + 1
+        return self.next_nft_id
+
+    def new_account(self, public_key: PublicKey, eth_address: bytes) -> None:
         index = self.next_account
         empty_balances = EMPTY_HASHES[self.params.token_depth]
+        address = address_to_field(eth_address)
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
         self.inputs.update(
             accountA=index,
-            aPubKeyX=tx.public_key.x,
-            aPubKeyY=tx.public_key.y,
-            aAddress=address_to_field(tx.eth_address),
+            aPubKeyX=public_key.x,
+            aPubKeyY=public_key.y,
+            aAddress=address,
             aNonce=0,
             aBalancesRoot=empty_balances,
             aPath=siblings,
         )
         self.new_next_account = self.next_account + 1
         if self.compute:
-            leaf = poseidon(
-                [tx.public_key.x, tx.public_key.y, address_to_field(tx.eth_address), 0,
-                 empty_balances]
-            )  # fmt: skip
+            leaf = poseidon([public_key.x, public_key.y, address, 0, empty_balances])
             self.new_accounts_root = compute_root(index, leaf, siblings)
 
-    def transfer(self, tx: Transfer) -> None:
-        self.inputs.update(
-            accountB=tx.to_index, token=tx.token, amount=tx.amount, **self._signature(tx)
-        )
-        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
-        self._account_a(tx.from_index, a_balance)
-        b_balance = self._balance_slot("b", tx.to_index, tx.token, tx.amount)
-        self._account_b(tx.to_index, b_balance)
-
-    def nft_mint(self, tx: NftMint) -> None:
-        nft_id = self.next_nft
-        self.inputs.update(
-            accountB=tx.to_index,
-            collectionId=tx.collection_id,
-            contentHash=tx.content_hash,
-            nftId=nft_id,
-            **self._signature(tx),
-        )
-        self._account_a(tx.minter_index, None)
-        # An ordinary collection's leaf is read: written back unchanged (minter = A's address).
-        collection = self.state.collection(tx.collection_id)
-        minter = self.inputs["aAddress"]
-        assert isinstance(minter, int)
-        if collection is None:
-            self._collection_slot(tx.collection_id, minter, 0, 0, 0, None)
-        else:
-            counters = (collection.cap, collection.round, collection.minted)
-            self._collection_slot(tx.collection_id, minter, *counters, counters[1:])
-        self._nft_slot(nft_id, tx.to_index, tx.collection_id, tx.content_hash)
-        self.new_next_nft = self.next_nft + 1
-
-    def nft_transfer(self, tx: NftTransfer) -> None:
-        nft = self._open_nft(tx.nft_id)
-        self.inputs.update(accountB=tx.to_index, nftId=tx.nft_id, **self._signature(tx))
-        self._account_a(tx.from_index, None)
-        self._nft_slot(tx.nft_id, tx.to_index, nft.collection_id, nft.content_hash)
-
-    def move_to_fast(self, tx: MoveToFast) -> None:
-        # A is debited, B is the escrow and is credited.
-        escrow = self.params.escrow_index
-        self.inputs.update(accountB=escrow, token=tx.token, amount=tx.amount, **self._signature(tx))
-        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
-        self._account_a(tx.from_index, a_balance)
-        b_balance = self._balance_slot("b", escrow, tx.token, tx.amount)
-        self._account_b(escrow, b_balance)
-
-    def move_from_fast(self, tx: MoveFromFast) -> None:
-        # A is credited (unsigned, its nonce stays), B is the escrow and is debited.
-        escrow = self.params.escrow_index
-        self.inputs.update(accountB=escrow, eventId=tx.exit_id, token=tx.token, amount=tx.amount)
-        a_balance = self._balance_slot("a", tx.to_index, tx.token, tx.amount)
-        self._account_a(tx.to_index, a_balance, nonce_step=0)
-        b_balance = self._balance_slot("b", escrow, tx.token, -tx.amount)
-        self._account_b(escrow, b_balance)
-
-    def create_collection(self, tx: CreateCollection) -> None:
-        self.inputs.update(collectionId=tx.collection_id, **self._signature(tx))
-        self._account_a(tx.creator_index, None)
-        # Written into an empty leaf (an existing collection's leaf is not, and the circuit
-        # refuses the opening).
-        minter = address_to_field(tx.minter)
-        self._collection_slot(tx.collection_id, minter, tx.cap, 0, 0, (0, 0), empty=True)
-
-    def game_mint(self, tx: GameMint) -> None:
-        nft_id = self.next_nft
-        self.inputs.update(
-            eventId=tx.report_id,
-            collectionId=tx.collection_id,
-            contentHash=tx.content_hash,
-            nftId=nft_id,
-        )
-        self._account_a(tx.to_index, None, nonce_step=0)
-        # The game's own address opens the leaf: another reporter's does not.
-        collection = self.state.collection(tx.collection_id)
-        cap, current, minted = (
-            (0, 0, 0)
-            if collection is None
-            else (collection.cap, collection.round, collection.minted)
-        )
-        new_minted = minted + 1 if tx.round == current else 1
-        self.inputs["round"] = tx.round
-        self._collection_slot(
-            tx.collection_id,
-            address_to_field(tx.game),
-            cap,
-            current,
-            minted,
-            (tx.round, new_minted),
-        )
-        self._nft_slot(nft_id, tx.to_index, tx.collection_id, tx.content_hash)
-        self.new_next_nft = self.next_nft + 1
-
-    def nft_list(self, tx: NftList) -> None:
-        nft = self._open_nft(tx.nft_id)
-        self.inputs.update(
-            nftId=tx.nft_id,
-            token=tx.token,
-            amount=tx.price,
-            expiry=tx.expiry,
-            **self._signature(tx),
-        )
-        self._account_a(tx.owner_index, None)
-        listing = (tx.token, tx.price, tx.expiry)
-        self._nft_slot(tx.nft_id, tx.owner_index, nft.collection_id, nft.content_hash, listing)
-
-    def nft_cancel(self, tx: NftCancel) -> None:
-        nft = self._open_nft(tx.nft_id)
-        self.inputs.update(nftId=tx.nft_id, **self._signature(tx))
-        self._account_a(tx.owner_index, None)
-        self._nft_slot(tx.nft_id, tx.owner_index, nft.collection_id, nft.content_hash)
-
-    def nft_buy(self, tx: NftBuy, time_s: int) -> None:
-        # A (the buyer) pays B (the owner, the seller), the NFT goes to A, unlisted.
-        nft = self._open_nft(tx.nft_id)
-        seller = nft.owner
-        self.inputs.update(
-            accountB=seller,
-            nftId=tx.nft_id,
-            token=tx.token,
-            amount=tx.price,
-            time=time_s,
-            **self._signature(tx),
-        )
-        a_balance = self._balance_slot("a", tx.buyer_index, tx.token, -tx.price)
-        self._account_a(tx.buyer_index, a_balance)
-        b_balance = self._balance_slot("b", seller, tx.token, tx.price)
-        self._account_b(seller, b_balance)
-        self._nft_slot(tx.nft_id, tx.buyer_index, nft.collection_id, nft.content_hash)
-
-    def deposit(self, tx: Deposit) -> None:
-        # Account A is the credited account: its balance rises, its nonce stays (unsigned).
-        self.inputs.update(eventId=tx.deposit_id, token=tx.token, amount=tx.amount)
-        a_balance = self._balance_slot("a", tx.to_index, tx.token, tx.amount)
-        self._account_a(tx.to_index, a_balance, nonce_step=0)
-
-    def withdraw(self, tx: Withdraw) -> None:
-        # Account A is the sender, debited and its nonce bumped; nothing is credited on L2.
-        self.inputs.update(
-            l1Address=address_to_field(tx.l1_recipient),
-            token=tx.token,
-            amount=tx.amount,
-            **self._signature(tx),
-        )
-        a_balance = self._balance_slot("a", tx.from_index, tx.token, -tx.amount)
-        self._account_a(tx.from_index, a_balance)
-
-    # Slots
-
-    def _signature(self, tx: SignedByL2Key) -> dict[str, int]:
-        sig = tx.signature
-        return {"sigR8x": sig.r8x, "sigR8y": sig.r8y, "sigS": sig.s}
-
-    def _balance_slot(self, prefix: str, index: int, token: int, delta: int) -> int:
+    def balance_slot(self, prefix: str, index: int, token: int, delta: int) -> int:
         """Opens `index`'s balance of `token`; returns its balances root after adding `delta`."""
         state = self.state
         if index == self.params.escrow_index:
@@ -544,7 +355,7 @@ class _Builder:
             account.balances_root,
         )
 
-    def _account_a(self, index: int, new_balances_root: int | None, *, nonce_step: int = 1) -> None:
+    def account_a(self, index: int, new_balances_root: int | None, *, nonce_step: int = 1) -> None:
         """Account A of an existing account: its nonce + `nonce_step` (1 for a signed type, 0
         for a Deposit) and, when its balance moves, its new balances root."""
         pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
@@ -566,7 +377,7 @@ class _Builder:
         self.a_write = (index, siblings, new_leaf)
         self.new_accounts_root = compute_root(index, new_leaf, siblings)
 
-    def _account_b(self, index: int, new_balances_root: int) -> None:
+    def account_b(self, index: int, new_balances_root: int) -> None:
         """Account B of a Transfer, opened under the accounts root that A's write left."""
         pk_x, pk_y, address, nonce, balances_root = self._account_fields(index)
         siblings = self._opening(self.state.account_proof, index, self.params.account_depth)
@@ -585,7 +396,7 @@ class _Builder:
             new_leaf = poseidon([pk_x, pk_y, address, nonce, new_balances_root])
             self.new_accounts_root = compute_root(index, new_leaf, siblings)
 
-    def _open_nft(self, nft_id: int) -> Nft:
+    def open_nft(self, nft_id: int) -> Nft:
         """The NFT the transaction opens (zeros for an unknown one), its listing as inputs."""
         nft = self.state.nft(nft_id) if 0 <= nft_id < self.params.max_nfts else None
         if nft is None:
@@ -599,7 +410,7 @@ class _Builder:
         )
         return nft
 
-    def _nft_slot(
+    def nft_slot(
         self,
         nft_id: int,
         owner: int,
@@ -613,7 +424,7 @@ class _Builder:
             new_leaf = poseidon([owner, collection_id, content_hash, *listing])
             self.new_nfts_root = compute_root(nft_id, new_leaf, siblings)
 
-    def _collection_slot(
+    def collection_slot(
         self,
         collection_id: int,
         minter: int,
