@@ -74,11 +74,15 @@ N_PUBLIC_INPUTS = 2 + N_TX_DATA
 _LAYOUTS: dict[TxType, PubdataLayout] = {t: rule.pubdata for t, rule in RULES.items()}
 _HEADER_LENGTHS = {t: layout.header_length for t, layout in _LAYOUTS.items()}
 _WIDE_LENGTHS = {t: tuple(f.width for f in layout.wide) for t, layout in _LAYOUTS.items()}
-# Each field's reader: the ZK block's time, or the transaction's attribute.
+# Each type's record: whether it holds the block's time, and each field's name, width and
+# reader (None: the ZK block's time, else the transaction's attribute).
 _READERS = {
-    t: tuple(
-        (f.name, f.width, None if f.source == BLOCK_TIME else attrgetter(f.source))
-        for f in (*layout.header, *layout.wide)
+    t: (
+        layout.needs_block_time,
+        tuple(
+            (f.name, f.width, None if f.source == BLOCK_TIME else attrgetter(f.source))
+            for f in (*layout.header, *layout.wide)
+        ),
     )
     for t, layout in _LAYOUTS.items()
 }
@@ -132,13 +136,15 @@ def pubdata(tx: ZkTransaction, time_s: int | None = None) -> bytes:
     its slot (an index or id beyond any tree the circuit supports): such a transaction has no
     proof.
     """
-    parts = [bytes((tx.TYPE,)), _be(tx.fee, FEE_BYTES, "fee")]
-    if time_s is None and _LAYOUTS[tx.TYPE].needs_block_time:
+    tx_type = tx.TYPE
+    parts = [bytes((tx_type,)), _be(tx.fee, FEE_BYTES, "fee")]
+    needs_time, readers = _READERS[tx_type]
+    if time_s is None and needs_time:
         raise BlockTimeMissing(f"an {type(tx).__name__}'s public data holds the ZK block's time")
     time = 0 if time_s is None else time_s  # 0: not in this type's record
-    for name, width, read in _READERS[tx.TYPE]:
+    for name, width, read in readers:
         value = time if read is None else read(tx)
-        parts.append(value if isinstance(value, bytes) else _be(value, width, name))
+        parts.append(value if type(value) is bytes else _be(value, width, name))
     return b"".join(parts)
 
 
