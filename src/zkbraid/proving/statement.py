@@ -75,12 +75,17 @@ _LAYOUTS: dict[TxType, PubdataLayout] = {t: rule.pubdata for t, rule in RULES.it
 _HEADER_LENGTHS = {t: layout.header_length for t, layout in _LAYOUTS.items()}
 _WIDE_LENGTHS = {t: tuple(f.width for f in layout.wide) for t, layout in _LAYOUTS.items()}
 # Each type's record: whether it holds the block's time, and each field's name, width and
-# reader (None: the ZK block's time, else the transaction's attribute).
+# reader (None: the ZK block's time, else the transaction's attribute), and its bound.
 _READERS = {
     t: (
         layout.needs_block_time,
         tuple(
-            (f.name, f.width, None if f.source == BLOCK_TIME else attrgetter(f.source))
+            (
+                f.name,
+                f.width,
+                None if f.source == BLOCK_TIME else attrgetter(f.source),
+                1 << 8 * f.width,
+            )
             for f in (*layout.header, *layout.wide)
         ),
     )
@@ -142,9 +147,13 @@ def pubdata(tx: ZkTransaction, time_s: int | None = None) -> bytes:
     if time_s is None and needs_time:
         raise BlockTimeMissing(f"an {type(tx).__name__}'s public data holds the ZK block's time")
     time = 0 if time_s is None else time_s  # 0: not in this type's record
-    for name, width, read in readers:
+    for name, width, read, bound in readers:
         value = time if read is None else read(tx)
-        parts.append(value if type(value) is bytes else _be(value, width, name))
+        if type(value) is not bytes:
+            if not 0 <= value < bound:
+                raise MalformedPubdata(f"{name} = {value} does not fit {width} bytes")
+            value = value.to_bytes(width, "big")
+        parts.append(value)
     return b"".join(parts)
 
 

@@ -37,8 +37,9 @@ type enum, its error for undecodable bytes and its registry of declarations.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
@@ -236,6 +237,13 @@ class Layout:
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         )
         self.n_items = sum(kind.items for _, kind in self.fields)
+        # Bound methods, looked up once: a node decodes and checks every transaction it sees.
+        self._checks = tuple((name, kind.check) for name, kind in self.fields)
+        self._encoders = tuple((name, kind.encode) for name, kind in self.fields)
+        starts = itertools.accumulate((kind.items for _, kind in self.fields), initial=0)
+        self._decoders = tuple(
+            (kind.decode, at, name) for (name, kind), at in zip(self.fields, starts, strict=False)
+        )
         self.message_slots: tuple[Callable[[Any], int], ...] = ()
         if issubclass(cls, SignedTx):
             slots = cls.MESSAGE or tuple(n for n, _ in self.fields if n != "signature")
@@ -254,20 +262,17 @@ class Layout:
         return lambda tx: kind.message(getattr(tx, slot))
 
     def check(self, tx: ZkTx) -> None:
-        for name, kind in self.fields:
-            kind.check(getattr(tx, name), name)
+        for name, check in self._checks:
+            check(getattr(tx, name), name)
 
     def encode(self, tx: ZkTx) -> list[bytes]:
         out: list[bytes] = []
-        for name, kind in self.fields:
-            kind.encode(getattr(tx, name), out)
+        for name, encode in self._encoders:
+            encode(getattr(tx, name), out)
         return out
 
-    def decode(self, items: list[bytes]) -> Iterator[Any]:
-        at = 0
-        for name, kind in self.fields:
-            yield kind.decode(items, at, name)
-            at += kind.items
+    def decode(self, items: list[bytes]) -> list[Any]:
+        return [decode(items, at, name) for decode, at, name in self._decoders]
 
 
 def _kind(cls: type, name: str, hint: Any) -> FieldKind:
