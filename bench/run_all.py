@@ -14,6 +14,7 @@ from bench import (
     market_sim,
     ownership_proof,
     proving,
+    recovery,
     settlement_gas,
     settlement_latency,
     zk_node,
@@ -33,6 +34,7 @@ def main() -> None:
         game_moves,
         ownership_proof,
         consensus_latency,
+        recovery,
     )
     for bench in benches:
         sys.argv = [sys.argv[0]]
