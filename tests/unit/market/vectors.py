@@ -28,8 +28,8 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_keys.datatypes import PrivateKey
 
+from tests.vectors import runner
 from zkbraid.crypto.personal_sign import personal_sign
-from zkbraid.errors import BraidError
 from zkbraid.ledger.kv import memory_store
 from zkbraid.market.market_txs import (
     BundleEntry,
@@ -256,6 +256,9 @@ class Driver:
             entries = entries[:-1]
         return sign_bundle(KEYS[op.by], op.batch, entries)
 
+    def roots(self) -> tuple[bytes, ...]:
+        return self.market.root, self.zkpow.root
+
     def summary(self) -> dict[str, Any]:
         """What a vector's post pins down (provers by name, jobs by label: tx0…, agg0…)."""
         m = self.market
@@ -310,11 +313,7 @@ def proof_of(tx_hash: bytes) -> bytes:
 
 Vector = Callable[[], Iterator[tuple[str, Any]]]
 VECTORS: dict[str, Vector] = {}
-
-
-def vector(fn: Vector) -> Vector:
-    VECTORS[fn.__name__] = fn
-    return fn
+vector = runner.registry(VECTORS)
 
 
 def _idle(*provers: int) -> dict[str, tuple[Any, ...]]:
@@ -748,34 +747,14 @@ def invalid_step_replayed() -> Iterator[tuple[str, Any]]:
 # -- the runner --------------------------------------------------------------------------------
 
 
-def run_vector(vector_fn: Vector) -> dict[str, Any]:
-    """Replays a vector and checks its post (or its rejection); returns its parts."""
-    parts = dict(vector_fn())
-    pre: Pre = parts["pre"]
+def start(pre: Pre) -> Driver:
+    """The market a vector starts from: its parameters and its pre's operations."""
     driver = Driver(pre.params)
     for op in pre.ops:
         driver.run(op)
-    operation: Op = parts["operation"]
-    error: str | None = parts["error"]
-    post: dict[str, Any] | None = parts["post"]
-    invalid = vector_fn.__name__.startswith("invalid_")
-    assert invalid == (error is not None) == (post is None), (
-        "invalid vectors, and only they, name a rejection and have no post"
-    )
-    if error is not None:
-        before = driver.summary()
-        roots = (driver.market.root, driver.zkpow.root)
-        try:
-            driver.run(operation)
-        except BraidError as e:
-            assert e.name == error, f"rejected with {e.name}, not {error}: {e}"
-        else:
-            raise AssertionError(f"{vector_fn.__name__}: accepted, expected {error}")
-        assert driver.summary() == before
-        assert (driver.market.root, driver.zkpow.root) == roots
-        return parts
-    assert post is not None
-    driver.run(operation)
-    summary = driver.summary()
-    assert {k: summary[k] for k in post} == post
-    return parts
+    return driver
+
+
+def run_vector(vector_fn: Vector) -> dict[str, Any]:
+    """Replays a vector and checks its post (or its rejection); returns its parts."""
+    return runner.run_vector(vector_fn, start)

@@ -26,9 +26,9 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_keys.datatypes import PrivateKey
 
+from tests.vectors import runner
 from zkbraid.consensus.engine import ValidatorUpdate
 from zkbraid.crypto.personal_sign import personal_sign
-from zkbraid.errors import BraidError
 from zkbraid.ledger.kv import memory_store
 from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.staking.evidence import Evidence, EvidenceKind
@@ -166,6 +166,9 @@ class Driver:
             self.time_ms += op.dt_ms
         self.updates = updates
 
+    def roots(self) -> tuple[bytes, ...]:
+        return self.staking.root, self.zkpow.root
+
     def summary(self) -> dict[str, Any]:
         s = self.staking
         return {
@@ -204,11 +207,7 @@ GENESIS = {"v0": validator(200, 20), "v1": validator(100, 10)}
 
 Vector = Callable[[], Iterator[tuple[str, Any]]]
 VECTORS: dict[str, Vector] = {}
-
-
-def vector(fn: Vector) -> Vector:
-    VECTORS[fn.__name__] = fn
-    return fn
+vector = runner.registry(VECTORS)
 
 
 def balances(**changed: int) -> dict[str, int]:
@@ -694,34 +693,14 @@ def a_validator_leaves_and_another_enters_in_one_block() -> Iterator[tuple[str, 
 # -- running a vector -------------------------------------------------------------------------
 
 
-def run_vector(vector_fn: Vector) -> dict[str, Any]:
-    """Replays a vector and checks its post (or its rejection); returns its parts."""
-    parts = dict(vector_fn())
-    pre: Pre = parts["pre"]
+def start(pre: Pre) -> Driver:
+    """The staking state a vector starts from: its genesis and its pre's operations."""
     driver = Driver(pre)
     for op in pre.ops:
         driver.run(op)
-    operation: Op = parts["operation"]
-    error: str | None = parts["error"]
-    post: dict[str, Any] | None = parts["post"]
-    invalid = vector_fn.__name__.startswith("invalid_")
-    assert invalid == (error is not None) == (post is None), (
-        "invalid vectors, and only they, name a rejection and have no post"
-    )
-    if error is not None:
-        before = driver.summary()
-        roots = (driver.staking.root, driver.zkpow.root)
-        try:
-            driver.run(operation)
-        except BraidError as e:
-            assert e.name == error, f"rejected with {e.name}, not {error}: {e}"
-        else:
-            raise AssertionError(f"{vector_fn.__name__}: accepted, expected {error}")
-        assert driver.summary() == before
-        assert (driver.staking.root, driver.zkpow.root) == roots
-        return parts
-    assert post is not None
-    driver.run(operation)
-    summary = driver.summary()
-    assert {k: summary[k] for k in post} == post
-    return parts
+    return driver
+
+
+def run_vector(vector_fn: Vector) -> dict[str, Any]:
+    """Replays a vector and checks its post (or its rejection); returns its parts."""
+    return runner.run_vector(vector_fn, start)
