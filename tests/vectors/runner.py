@@ -68,7 +68,7 @@ def matches(e: BraidError, error: Error) -> bool:
         reason: object = getattr(e, "reason", None)
         return bool((e.name, reason) == error)
     if isinstance(error, str):
-        return e.name == error
+        return bool(e.name == error)
     return isinstance(e, error)
 
 

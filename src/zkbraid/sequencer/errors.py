@@ -7,7 +7,14 @@ from zkbraid.errors import BraidError, MalformedInput, NotFound, Unauthorized
 
 class InvalidBlock(MalformedInput):
     """A block that breaks the block rules, or whose header differs from what it computes to
-    (EELS's InvalidBlock): a validator refuses it and stays where it was."""
+    (EELS's InvalidBlock): a validator refuses it and stays where it was.
+
+    `reason` names the rule or the header field it broke (`header.REASONS`), for vectors and
+    logs; None where no finer name is given."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class AlreadyKnown(BraidError):

@@ -85,31 +85,38 @@ def validate_block(
     if not block.txs:
         # An empty proposal is no block at all (node/app.py: the engine's empty blocks); a
         # block, even one with no transactions, is its chain marker and its body.
-        raise InvalidBlock("a block starts with its chain marker (an empty proposal is no block)")
+        raise InvalidBlock(
+            "a block starts with its chain marker (an empty proposal is no block)", "marker"
+        )
     try:
         chain, raw_extra = read_marker(block.txs[0])
         extra = MarkerExtra.decode(chain, raw_extra)
+    except BraidError as e:
+        raise InvalidBlock(str(e), "marker") from None
+    try:
         if extra.observation is not None:
             state.bridge.check_observation(extra.observation)
     except BraidError as e:
-        raise InvalidBlock(str(e)) from None
+        raise InvalidBlock(str(e), "observation") from None
     if block.height != state.height + 1:
-        raise InvalidBlock(f"height {block.height} does not follow {state.height}")
+        raise InvalidBlock(f"height {block.height} does not follow {state.height}", "height")
     if state.head is not None and block.time_ms <= state.head.timestamp_ms:
         raise InvalidBlock(
-            f"block time {block.time_ms} does not advance past {state.head.timestamp_ms}"
+            f"block time {block.time_ms} does not advance past {state.head.timestamp_ms}", "time"
         )
     timing = params.timing
     limit = timing.zk_max_txs if chain is ChainKind.ZK else timing.fast_max_txs
     if len(block.body) > limit:
-        raise InvalidBlock(f"{len(block.body)} transactions exceed the limit of {limit}")
+        raise InvalidBlock(
+            f"{len(block.body)} transactions exceed the limit of {limit}", "tx_count"
+        )
     for raw in block.body:
         try:
             kind, _ = unwrap(raw)
         except BraidError as e:
-            raise InvalidBlock(str(e)) from None
+            raise InvalidBlock(str(e), "tx_kind") from None
         if kind not in ALLOWED_KINDS[chain]:
-            raise InvalidBlock(f"a {chain.name} block cannot carry a {kind.name} tx")
+            raise InvalidBlock(f"a {chain.name} block cannot carry a {kind.name} tx", "tx_chain")
     return chain, extra
 
 
@@ -144,6 +151,20 @@ _FIELDS = (
 )
 
 
+REASONS = (
+    "marker",
+    "observation",
+    "height",
+    "time",
+    "tx_count",
+    "tx_kind",
+    "tx_chain",
+    *(name for name, _ in _FIELDS),
+)
+"""The `InvalidBlock.reason` of each block rule, then of each header field a given header may
+differ in."""
+
+
 def check_header(claimed: BlockHeader, computed: BlockHeader) -> None:
     """Raises InvalidBlock naming the first field where a block's given header differs from
     the one it computes to."""
@@ -153,5 +174,6 @@ def check_header(claimed: BlockHeader, computed: BlockHeader) -> None:
             show = (lambda v: "0x" + v.hex()) if isinstance(want, bytes) else str
             raise InvalidBlock(
                 f"block {claimed.height}: its {label} is {show(want)}, the block computes to "
-                f"{show(got)}"
+                f"{show(got)}",
+                name,
             )
