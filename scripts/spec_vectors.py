@@ -21,8 +21,24 @@ from typing import Any
 from zkbraid.crypto.babyjub import SUB_ORDER
 from zkbraid.crypto.eddsa import L2_KEY_DERIVATION_TAG, PublicKey, Signature
 from zkbraid.crypto.field import FIELD_MODULUS
+from zkbraid.ledger.envelope import payload_hash
+from zkbraid.market.market_txs import (
+    BundleEntry,
+    bundle_hash,
+    bundle_text,
+    deactivate_text,
+    heartbeat_text,
+    register_text,
+    sign_bundle,
+    sign_deactivate,
+    sign_heartbeat,
+    sign_register,
+)
+from zkbraid.market.transactions import Faucet, sign_submit_proof, submission_text
+from zkbraid.proving.proof import BN254_Q, Proof
 from zkbraid.proving.statement import pubdata, tx_data
 from zkbraid.sdk.client import Wallet
+from zkbraid.staking.transactions import bond_text, sign_bond, sign_unbond, unbond_text
 from zkbraid.zk.rules import RULES
 from zkbraid.zk.rules.pubdata import BLOCK_TIME, FEE_BYTES
 from zkbraid.zk.transactions import (
@@ -62,6 +78,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "docs" / "spec"
 TABLES = SPEC / "zk-tables.md"
 VECTORS = SPEC / "vectors" / "zk.json"
+SEQUENCER_VECTORS = SPEC / "vectors" / "sequencer.json"
 N_KEYS = 3
 CHAIN_ID = 1337
 BLOCK_TIME_S = 1_767_225_600
@@ -224,6 +241,103 @@ def vectors() -> dict[str, Any]:
     }
 
 
+def _proof(seed: int) -> bytes:
+    """A well-formed 256-byte Groth16 proof encoding (coordinates < q; not a valid proof)."""
+    words = [
+        int.from_bytes(keccak_bytes(b"zkbraid spec proof %d %d" % (seed, i)), "big") % BN254_Q
+        for i in range(8)
+    ]
+    a, b, c = (words[0], words[1]), ((words[2], words[3]), (words[4], words[5])), words[6:]
+    return bytes(Proof(a=a, b=b, c=(c[0], c[1])).to_bytes())
+
+
+def keccak_bytes(data: bytes) -> bytes:
+    """keccak256 (a sequencer transaction's hash is keccak256 of its encoding)."""
+    return bytes(payload_hash(data))
+
+
+def _seq_vector(name: str, type_byte: int, signer: int | None, fields: dict[str, Any],
+                encoding: bytes, text: str | None) -> dict[str, Any]:  # fmt: skip
+    vec: dict[str, Any] = {
+        "name": name,
+        "typeByte": type_byte,
+        "signer": signer,
+        "fields": {k: _json_value(v) for k, v in fields.items()},
+    }
+    if text is not None:
+        vec["signingText"] = text
+    vec["encoding"] = "0x" + encoding.hex()
+    vec["hash"] = "0x" + keccak_bytes(encoding).hex()
+    return vec
+
+
+def sequencer_vectors() -> dict[str, Any]:
+    """The JSON vectors of the sequencer's own transactions (docs/spec/sequencer.md)."""
+    keys = [bytes(Wallet.dev(i).eth.key) for i in range(N_KEYS)]
+    zk_tx_hash = Transfer(CHAIN_ID, 0, 1, 0, 10**18, 0, 5).hash
+    proof = _proof(0)
+    sub = sign_submit_proof(keys[0], zk_tx_hash, proof)
+    reg = sign_register(keys[1])
+    hb = sign_heartbeat(keys[1], 3)
+    de = sign_deactivate(keys[1], 0)
+    roots = [keccak_bytes(b"root %d" % i) for i in range(3)]
+    entries = [BundleEntry(keccak_bytes(b"tx %d" % i), roots[i], roots[i + 1], _proof(i + 1))
+               for i in range(2)]  # fmt: skip
+    bundle = sign_bundle(keys[2], 300, entries)
+    consensus_key = keccak_bytes(b"zkbraid spec consensus key")
+    bond = sign_bond(keys[0], consensus_key, 1000 * 10**18 + 25 * 10**16, 0)
+    unbond = sign_unbond(keys[0], 10**18, 1)
+    faucet = Faucet(Wallet.dev(2).address_bytes, b"\x01\x02\x03")
+    bundle_vec = _seq_vector(
+        "submitBundle", 0x06, 2,
+        {"batch": bundle.batch, "prover": bundle.prover, "signature": bundle.signature},
+        bundle.encode(), bundle_text(bundle.batch, bundle.hash),
+    )  # fmt: skip
+    bundle_vec["fields"]["entries"] = [
+        {"tx_hash": _json_value(e.tx_hash), "old_root": _json_value(e.old_root),
+         "new_root": _json_value(e.new_root), "proof": _json_value(e.proof)}
+        for e in entries
+    ]  # fmt: skip
+    bundle_vec["bundleHash"] = "0x" + bundle_hash(300, [e.commitment() for e in entries]).hex()
+    txs = [
+        _seq_vector("faucet", 0x01, None, {"address": faucet.address, "salt": faucet.salt},
+                    faucet.encode(), None),
+        _seq_vector("submitProof", 0x02, 0,
+                    {"tx_hash": sub.tx_hash, "proof": sub.proof, "prover": sub.prover,
+                     "signature": sub.signature},
+                    sub.encode(), submission_text(sub.tx_hash, sub.proof)),
+        _seq_vector("registerProver", 0x03, 1,
+                    {"public_key": reg.public_key, "signature": reg.signature},
+                    reg.encode(), register_text(reg.prover, reg.public_key)),
+        _seq_vector("proverHeartbeat", 0x04, 1,
+                    {"prover": hb.prover, "nonce": hb.nonce, "signature": hb.signature},
+                    hb.encode(), heartbeat_text(hb.prover, hb.nonce)),
+        _seq_vector("deactivateProver", 0x05, 1,
+                    {"prover": de.prover, "nonce": de.nonce, "signature": de.signature},
+                    de.encode(), deactivate_text(de.prover, de.nonce)),
+        bundle_vec,
+        _seq_vector("bond", 0x07, 0,
+                    {"validator": bond.validator, "consensus_key": bond.consensus_key,
+                     "amount": bond.amount, "nonce": bond.nonce, "signature": bond.signature},
+                    bond.encode(),
+                    bond_text(bond.validator, bond.consensus_key, bond.amount, bond.nonce)),
+        _seq_vector("unbond", 0x08, 0,
+                    {"validator": unbond.validator, "amount": unbond.amount,
+                     "nonce": unbond.nonce, "signature": unbond.signature},
+                    unbond.encode(), unbond_text(unbond.validator, unbond.amount, unbond.nonce)),
+    ]  # fmt: skip
+    return {
+        "description": "zkbraid sequencer transactions (proof submission, market, staking, "
+        "faucet) test vectors (docs/spec/sequencer.md); generated by scripts/spec_vectors.py "
+        "from the code, do not edit",
+        "keys": [
+            {"devIndex": i, "ethPrivateKey": "0x" + keys[i].hex(), "address": Wallet.dev(i).address}
+            for i in range(N_KEYS)
+        ],
+        "transactions": txs,
+    }
+
+
 def _kind_text(f: dict[str, Any]) -> str:
     match f["kind"]:
         case "uint":
@@ -291,7 +405,11 @@ def render_vectors(data: dict[str, Any]) -> str:
 
 def outputs() -> dict[Path, str]:
     data = vectors()
-    return {TABLES: render_tables(data), VECTORS: render_vectors(data)}
+    return {
+        TABLES: render_tables(data),
+        VECTORS: render_vectors(data),
+        SEQUENCER_VECTORS: render_vectors(sequencer_vectors()),
+    }
 
 
 def main(argv: list[str]) -> int:

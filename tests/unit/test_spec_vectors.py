@@ -1,5 +1,6 @@
-"""docs/spec/zk-tables.md and docs/spec/vectors/zk.json are current: scripts/spec_vectors.py
-regenerates them from the declarations, and they still decode and verify with the node's code."""
+"""docs/spec/zk-tables.md and docs/spec/vectors/ are current: scripts/spec_vectors.py
+regenerates them from the declarations and the signers, and they still decode and verify with
+the node's code."""
 
 import importlib.util
 import json
@@ -8,6 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 from zkbraid.crypto.eddsa import PublicKey, Signature, verify
+from zkbraid.market.market_txs import MARKET_TX_TYPES, decode_market_tx
+from zkbraid.market.transactions import Faucet, decode_sequencer_tx
+from zkbraid.staking.transactions import STAKING_TX_TYPES, decode_staking_tx
 from zkbraid.zk.transactions import ZK_FAMILY, decode_transaction
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "spec_vectors.py"
@@ -42,3 +46,19 @@ def test_every_type_has_a_vector_that_decodes_and_verifies() -> None:
                 Signature(int(sig["r8x"]), int(sig["r8y"]), int(sig["s"])),
                 PublicKey(int(pk["x"]), int(pk["y"])),
             )
+
+
+def test_sequencer_vectors_decode_and_verify() -> None:
+    data = json.loads(_spec().SEQUENCER_VECTORS.read_text())
+    assert {v["typeByte"] for v in data["transactions"]} == set(range(0x01, 0x09))
+    for v in data["transactions"]:
+        raw = bytes.fromhex(v["encoding"][2:])
+        if raw[0] in MARKET_TX_TYPES:
+            tx = decode_market_tx(raw)
+        elif raw[0] in STAKING_TX_TYPES:
+            tx = decode_staking_tx(raw)
+        else:
+            tx = decode_sequencer_tx(raw)
+        assert tx.encode() == raw, v["name"]
+        if not isinstance(tx, Faucet):
+            tx.check_signature()
