@@ -26,10 +26,13 @@ SERVED = ("sdk/js/", "node_modules/@noble/hashes/", "node_modules/@noble/curves/
 TYPES = {".js": "text/javascript; charset=utf-8", ".html": "text/html; charset=utf-8",
          ".json": "application/json"}  # fmt: skip
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (ROOT / "node_modules" / "playwright-core").is_dir(),
-    reason="needs node and the npm packages (scripts/install.sh)",
-)
+pytestmark = [
+    pytest.mark.integration,  # starts a browser, as the other page tests
+    pytest.mark.skipif(
+        shutil.which("node") is None or not (ROOT / "node_modules" / "playwright-core").is_dir(),
+        reason="needs node and the npm packages (scripts/install.sh)",
+    ),
+]
 
 
 @contextmanager
