@@ -405,6 +405,11 @@ export class BraidClient {
     return this.call('zk_getFeeSchedule');
   }
 
+  /** An NFT and its listing (null: none), as zk_getNft shows it. */
+  nft(nftId) {
+    return this.call('zk_getNft', [Number(nftId)]);
+  }
+
   transaction(hash) {
     return this.call('zk_getTransaction', [hash]);
   }
@@ -429,7 +434,8 @@ export class BraidClient {
   /**
    * Signs and sends a transaction of a user type with the L2 key derived from
    * `ethPrivateKey`: `chain_id`, the sender's index, `nonce` (its pending nonce) and `fee` (the
-   * schedule's minimum) are filled in when not given. Returns the transaction hash.
+   * schedule's minimum) are filled in when not given, and an NftBuy's `token` and `price` from
+   * the NFT's listing. Returns the transaction hash.
    */
   async send(ethPrivateKey, typeName, fields) {
     const decl = declarationOf(typeName);
@@ -441,6 +447,12 @@ export class BraidClient {
       if (account === null) throw new Error('this key has no ZK account: registerKey first');
       tx[decl.sender] ??= account.index;
       tx.nonce ??= account.pendingNonce;
+    }
+    if (typeName === 'NftBuy' && (tx.token === undefined || tx.price === undefined)) {
+      const nft = await this.nft(tx.nft_id);
+      if (!nft || !nft.listing) throw new Error(`NFT ${tx.nft_id} is not listed`);
+      tx.token ??= nft.listing.token;
+      tx.price ??= nft.listing.price;
     }
     if (tx.fee === undefined) {
       const key = typeName[0].toLowerCase() + typeName.slice(1);

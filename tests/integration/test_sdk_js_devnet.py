@@ -79,7 +79,7 @@ def test_js_client_registers_mints_lists_and_buys(node: NodeProcess) -> None:
     assert listing is not None and int(listing["price"]) == 4321
 
     seller_before = client.zk_balance(player.address)
-    js_send(node, buyer, "NftBuy", nft_id=nft_id, token=0, price=4321)
+    js_send(node, buyer, "NftBuy", nft_id=nft_id)  # token and price: the listing's
     nft = client.zk_nft(nft_id)
     assert nft is not None and nft["ownerAddress"].lower() == buyer.address.lower()
     assert client.zk_balance(player.address) == seller_before + 4321
