@@ -6,21 +6,35 @@ import argparse
 import signal
 import threading
 
+import requests
+
 from zkbraid.cli import output as out
 from zkbraid.cli.wallets import load_wallet
 from zkbraid.sdk.client import BraidClient
+from zkbraid.sdk.rpc import NodeUnreachable
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from zkbraid.settlement.agent import SubmissionAgent
 
     wallet = load_wallet(args.key)
-    agent = SubmissionAgent(BraidClient(args.rpc), wallet, progress=out.ok)
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    if agent.register():
-        out.ok(f"registered {agent.address} as a submission agent on L1")
+    waiting = False
+    while True:
+        # a node that restarts, or an L1 that does not answer yet, is waited for
+        try:
+            agent = SubmissionAgent(BraidClient(args.rpc), wallet, progress=out.ok)
+            if agent.register():
+                out.ok(f"registered {agent.address} as a submission agent on L1")
+            break
+        except (NodeUnreachable, requests.RequestException) as e:
+            if not waiting:
+                out.progress(f"{e}; waiting for it")
+            waiting = True
+            if stopping.wait(1.0):
+                return 0
     out.progress(f"agent {agent.address}: posting batches to {agent.rollup.address}")
     posted = agent.run(
         count=args.count,

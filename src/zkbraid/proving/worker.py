@@ -135,6 +135,21 @@ class ProverWorker:
         self._last_fines, self._last_fined = int(record["fines"]), int(record["fined"])
         self.stats.balance = int(record["balance"])
 
+    def _join_when_up(self, stop: threading.Event) -> bool:
+        """Joins the market, waiting for a node that does not answer yet (it restarts); False:
+        stopped before it could."""
+        waiting = False
+        while not stop.is_set():
+            try:
+                self.join()
+                return True
+            except (NodeUnreachable, TxTimeout) as e:
+                if not waiting:
+                    self.report(f"{e}; waiting for it")
+                waiting = True
+                stop.wait(UNREACHABLE_RETRY_S)
+        return False
+
     def _heartbeat(self, client: BraidClient) -> None:
         with self._market_lock:
             client.wait(client.heartbeat(self.wallet), timeout=self.timeout_s)
@@ -170,7 +185,8 @@ class ProverWorker:
     ) -> WorkerStats:
         """Works until `stop` is set, `count` results are accepted, or (with `exit_when_idle`)
         the market has no open job; then leaves the market. Returns the run's figures."""
-        self.join()
+        if not self._join_when_up(stop):
+            return self.stats
         beat_stop = threading.Event()
         beats = threading.Thread(target=self._heartbeats, args=(beat_stop,), daemon=True)
         beats.start()
