@@ -502,7 +502,12 @@ def test_nemesis_under_load(net: Network) -> None:
     assert zkpow_after == zkpow_before, f"seed {SEED}: ZKPoW {zkpow_before} -> {zkpow_after}"
     # L1 settled what the chain has
     rollup = l1.eth.contract(address=bridge.rollup, abi=load_artifact("Rollup").abi)
-    _wait("a batch settled on L1", lambda: rollup.functions.batchCount().call(), 300)
+    try:
+        _wait("a batch settled on L1", lambda: rollup.functions.batchCount().call(), 300)
+    except AssertionError as e:
+        logs = {h: (net.network_file.parent / f"{h}.log") for h in ("agent", "prover")}
+        tails = {h: p.read_text(errors="replace")[-1500:] for h, p in logs.items() if p.exists()}
+        raise AssertionError(f"{e}; the helpers' logs end: {tails}") from None
     at = l1.eth.block_number
     settled = rollup.functions.batchCount().call(block_identifier=at)
     root = "0x" + bytes(rollup.functions.stateRoot().call(block_identifier=at)).hex()
