@@ -13,7 +13,6 @@ import contextlib
 import ctypes
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -26,17 +25,18 @@ from types import TracebackType
 
 import requests
 
+from zkbraid import ports
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.consensus.cometbft.settings import CometBftSettings, set_config_keys, tune_config
+from zkbraid.node.network import free_base_port
 
 Overrides = dict[str, dict[str, str]]
 """Extra config.toml values (TOML literals) by section, written after the tuned ones."""
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the ephemeral range (zkbraid/ports.py)."""
+    return ports.free_port()
 
 
 def parse_overrides(items: list[str]) -> Overrides:
@@ -215,14 +215,10 @@ def _ports_free(ports: list[int]) -> bool:
     return True
 
 
-def devnet_base_port(validators: int, stride: int = 10) -> int:
-    """A base port P with P .. P + stride·validators free (`braid devnet --validators`'s
-    layout: node i's API at P + stride·i, its CometBFT at + 2 and + 3, the L1 at P + 1)."""
-    rng = random.Random()
-    while True:
-        base = rng.randrange(20_000, 60_000, stride)
-        if _ports_free(list(range(base, base + stride * validators))):
-            return base
+def devnet_base_port(validators: int) -> int:
+    """A base port P whose `braid devnet --validators` layout is free, below the ephemeral
+    range (node/network.py `free_base_port`)."""
+    return free_base_port(validators)
 
 
 class BraidDevnet:

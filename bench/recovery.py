@@ -44,7 +44,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -62,12 +61,9 @@ from zkbraid import processes
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.node.devnet import dev_accounts
 from zkbraid.node.network import (
-    COMETBFT_RPC_OFFSET,
-    L1_OFFSET,
     NETWORK_FILE,
-    P2P_OFFSET,
-    PORT_STRIDE,
     NetworkSpec,
+    free_base_port,
 )
 
 LOAD_ACCOUNT = 0
@@ -86,29 +82,6 @@ class RecoveryTimeout(Exception):
 
 
 # -- the network ---------------------------------------------------------------------------------
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def free_base_port(nodes: int) -> int:
-    """A base port whose layout (every node's API, CometBFT RPC and p2p, the L1) is free."""
-    for _ in range(200):
-        base = random.randrange(20_000, 40_000, PORT_STRIDE)
-        offsets = (0, COMETBFT_RPC_OFFSET, P2P_OFFSET)
-        ports = [base + L1_OFFSET] + [
-            base + PORT_STRIDE * i + o for i in range(nodes) for o in offsets
-        ]
-        if all(_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free port range")
 
 
 class Devnet:

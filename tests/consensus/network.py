@@ -6,10 +6,8 @@ node agrees block by block."""
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,32 +19,12 @@ import requests
 from eth_account import Account
 
 from tests.integration.conftest import until
-from zkbraid.node.network import NETWORK_FILE, PORT_STRIDE, NetworkSpec, NodeSpec
+from zkbraid.node.network import NETWORK_FILE, NetworkSpec, NodeSpec
 from zkbraid.sdk.client import BraidClient, Wallet
 from zkbraid.zk.transactions import sign_transfer
 
 ROOT = Path(__file__).resolve().parents[2]
 BRAID = [sys.executable, "-m", "zkbraid.cli.main"]
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT peers do not count
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def free_base_port(nodes: int) -> int:
-    """A base port whose network layout (every node's three ports, the L1's) is free."""
-    for _ in range(200):
-        base = random.randrange(20_000, 40_000, 10)
-        ports = [base + 1] + [base + PORT_STRIDE * i + o for i in range(nodes) for o in (0, 2, 3)]
-        if all(_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free port range")
 
 
 def cometbft(rpc_port: int, method: str, **params: Any) -> dict[str, Any]:

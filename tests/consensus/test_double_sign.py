@@ -11,12 +11,19 @@ from dataclasses import replace
 
 import pytest
 
-from tests.consensus.network import FastSender, Network, agreed_height, free_base_port
+from tests.consensus.network import FastSender, Network, agreed_height
 from tests.integration.conftest import until
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.market.fees import ONE_ZKPOW
 from zkbraid.node.devnet import DEV_STAKING, DEV_VALIDATOR_BOND
-from zkbraid.node.network import COMETBFT_RPC_OFFSET, P2P_OFFSET, PORT_STRIDE, NodeSpec, layout
+from zkbraid.node.network import (
+    COMETBFT_RPC_OFFSET,
+    P2P_OFFSET,
+    PORT_STRIDE,
+    NodeSpec,
+    free_base_port,
+    layout,
+)
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.sdk.client import Wallet

@@ -23,7 +23,6 @@ from tests.consensus.network import (
     Node,
     ZkSender,
     agreed_height,
-    free_base_port,
     wait_all,
 )
 from tests.integration.conftest import until
@@ -31,6 +30,7 @@ from zkbraid.consensus.cometbft.byzantine import ENV as BYZANTINE
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.market.fees import ONE_ZKPOW
 from zkbraid.node.devnet import dev_consensus_seed
+from zkbraid.node.network import free_base_port
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.sdk.client import Wallet

@@ -40,10 +40,11 @@ from eth_account import Account
 from eth_hash.auto import keccak
 from web3 import Web3
 
-from tests.consensus.network import BRAID, ROOT, Network, Node, agreed_height, free_base_port
+from tests.consensus.network import BRAID, ROOT, Network, Node, agreed_height
 from zkbraid import processes
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.market.pool import POOL_ADDRESS
+from zkbraid.node.network import free_base_port
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.sdk.bridge import Bridge

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.consensus.network import Network, ZkSender, agreed_height, free_base_port
+from tests.consensus.network import Network, ZkSender, agreed_height
 from tests.integration.conftest import until
 from zkbraid.consensus.cometbft.engine import COMETBFT
+from zkbraid.node.network import free_base_port
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys
 

@@ -13,10 +13,11 @@ import pytest
 from web3 import Web3
 from web3.exceptions import ContractCustomError
 
-from tests.consensus.network import Network, ZkSender, agreed_height, free_base_port
+from tests.consensus.network import Network, ZkSender, agreed_height
 from tests.integration.conftest import until
 from zkbraid.consensus.cometbft.engine import COMETBFT
 from zkbraid.node.devnet import dev_consensus_seed
+from zkbraid.node.network import free_base_port
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys
 from zkbraid.sdk.client import Wallet

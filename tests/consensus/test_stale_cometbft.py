@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.consensus.network import free_base_port
 from zkbraid import processes
 from zkbraid.consensus.cometbft.engine import COMETBFT, CometBftEngine
 from zkbraid.consensus.cometbft.settings import CometBftSettings, tune_config
+from zkbraid.node.network import free_base_port
 
 
 def _stale_cometbft(home: Path) -> subprocess.Popen[bytes]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.consensus.network import BRAID, ROOT, Network, free_base_port
+from tests.consensus.network import BRAID, ROOT, Network
 from tests.integration.conftest import until
 from zkbraid import processes
 from zkbraid.consensus.cometbft.engine import COMETBFT
-from zkbraid.node.network import layout
+from zkbraid.node.network import free_base_port, layout
 from zkbraid.node.supervisor import STATE_FILE
 from zkbraid.proving.artifacts import OWNERSHIP
 from zkbraid.proving.build import build_dev_keys

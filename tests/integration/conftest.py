@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from zkbraid import ports
 from zkbraid.proving.artifacts import OWNERSHIP, CircuitKeys
 from zkbraid.proving.build import build_dev_keys
 
@@ -23,9 +23,8 @@ BRAID = [sys.executable, "-m", "zkbraid.cli.main"]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the ephemeral range (zkbraid/ports.py)."""
+    return ports.free_port()
 
 
 class NodeProcess:

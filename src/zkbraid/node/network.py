@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import time
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -39,6 +40,7 @@ from zkbraid.consensus.engine import ValidatorUpdate
 from zkbraid.ledger.kv import memory_store
 from zkbraid.market.zkpow import ZkpowLedger
 from zkbraid.node.devnet import DEV_VALIDATOR_INDEX, dev_accounts, dev_consensus_seed
+from zkbraid.ports import free_base
 from zkbraid.staking.keys import consensus_address
 from zkbraid.staking.state import Staking
 
@@ -245,3 +247,22 @@ def node_json(spec: NetworkSpec, n: NodeSpec) -> dict[str, Any]:
         "consensusAddress": "0x" + consensus_address(keys.consensus_key).hex(),
         "instance": n.instance,
     }
+
+
+# -- free ports ----------------------------------------------------------------------------------
+
+
+def free_base_port(nodes: int, rng: random.Random | None = None) -> int:
+    """A base port P whose layout for `nodes` nodes (each node's API, CometBFT RPC and p2p, the
+    L1 at P + 1) is free, below the ephemeral range (ports.py), for tests and benches that run
+    many devnets.
+
+    Raises RuntimeError: no free range found."""
+    offsets = (0, COMETBFT_RPC_OFFSET, P2P_OFFSET)
+
+    def layout_ports(base: int) -> list[int]:
+        return [base + L1_OFFSET] + [
+            base + PORT_STRIDE * i + o for i in range(nodes) for o in offsets
+        ]
+
+    return free_base(layout_ports, PORT_STRIDE * (nodes + 1), PORT_STRIDE, rng)

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from zkbraid import processes
+from zkbraid import ports, processes
 from zkbraid.proving.artifacts import NODE_MODULES
 
 ANVIL = NODE_MODULES / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -25,9 +25,8 @@ class AnvilMissing(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the ephemeral range (zkbraid/ports.py)."""
+    return ports.free_port()
 
 
 class Anvil:
