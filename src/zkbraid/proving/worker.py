@@ -136,14 +136,17 @@ class ProverWorker:
         self.stats.balance = int(record["balance"])
 
     def _join_when_up(self, stop: threading.Event) -> bool:
-        """Joins the market, waiting for a node that does not answer yet (it restarts); False:
-        stopped before it could."""
+        """Joins the market, waiting for a node that does not answer yet (it restarts) and for
+        a registration it already holds to be ordered; False: stopped before it could."""
         waiting = False
         while not stop.is_set():
             try:
                 self.join()
                 return True
-            except (NodeUnreachable, TxTimeout) as e:
+            except (NodeUnreachable, TxTimeout, RpcError) as e:
+                # a registration sent before the node went away is known, not yet ordered
+                if isinstance(e, RpcError) and e.name != "AlreadyKnown":
+                    raise
                 if not waiting:
                     self.report(f"{e}; waiting for it")
                 waiting = True
